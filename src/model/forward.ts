@@ -1,0 +1,92 @@
+/**
+ * The forward pass, in the model's five steps: embed the token ids, attend,
+ * apply the feed-forward network, project to the vocabulary, and turn the
+ * scores into probabilities. It returns every intermediate matrix so that
+ * the inspector and the CLI can show them.
+ */
+import { selfAttention } from './attention';
+import { feedForward } from './feedForward';
+import { add, addBias, matmul } from './matrix';
+import { Parameters } from './parameters';
+import { softmaxRow } from './softmax';
+import { Tensor, matrixSize } from './tensor';
+
+/** Names of the stages in the order the forward pass computes them. */
+export const STAGE_NAMES = [
+  'embeddings',
+  'queries',
+  'keys',
+  'values',
+  'scores',
+  'weights',
+  'context',
+  'attention',
+  'residual',
+  'hidden',
+  'feedForward',
+  'output',
+  'logits',
+  'probabilities',
+] as const;
+
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export type Trace = Readonly<Record<StageName, Tensor>>;
+
+/** Runs the model on `ids` and returns every stage. */
+export function forward(
+  ids: readonly number[],
+  parameters: Parameters,
+  heads: number,
+  causalMask: boolean,
+): Trace {
+  const [vocabularySize, d] = matrixSize(parameters.embeddings, 'embedding table');
+
+  // 1. Embedding: look up one row per token.
+  const embeddings = new Float32Array(ids.length * d); // [T, d]
+  ids.forEach((id, t) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabularySize) {
+      throw new RangeError(`token id ${id} at position ${t} is outside the vocabulary of ${vocabularySize}`);
+    }
+    embeddings.set(parameters.embeddings.data.subarray(id * d, (id + 1) * d), t * d);
+  });
+  const x: Tensor = { shape: [ids.length, d], data: embeddings };
+
+  // 2. Attention, added back onto its input (the residual connection).
+  const attention = selfAttention(x, parameters, heads, causalMask);
+  const residual = add(x, attention.attention); // [T, d]
+
+  // 3. Feed-forward, again with a residual connection.
+  const ff = feedForward(residual, parameters);
+  const output = add(residual, ff.feedForward); // [T, d]
+
+  // 4. Output: one score (logit) per vocabulary word at every position.
+  const logits = addBias(matmul(output, parameters.vocabularyWeight), parameters.vocabularyBias.data); // [T, V]
+
+  // 5. Softmax turns each position's logits into probabilities.
+  const probabilities = new Float32Array(logits.data.length); // [T, V]
+  for (let t = 0; t < ids.length; t++) {
+    softmaxRow(logits.data, probabilities, t * vocabularySize, vocabularySize);
+  }
+
+  return {
+    embeddings: x,
+    ...attention,
+    residual,
+    ...ff,
+    output,
+    logits,
+    probabilities: { shape: [ids.length, vocabularySize], data: probabilities },
+  };
+}
+
+/** Returns the index of the largest value in `row`; a tie goes to the lowest index. */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) {
+    if (row[i] > row[best]) {
+      best = i;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,41 @@
+/**
+ * Converts a model run to plain JSON: the CLI prints it, the extension
+ * posts it to the inspector, and the tests compare it with the numpy
+ * reference. Stages keep their full shape and row-major data.
+ */
+import { ModelConfig } from './config';
+import { STAGE_NAMES, StageName } from './forward';
+import { Candidate, ModelRun, ModelToken } from './run';
+
+export interface StageJson {
+  readonly shape: number[];
+  readonly data: number[];
+}
+
+export interface RunJson {
+  readonly config: ModelConfig;
+  readonly tokens: readonly ModelToken[];
+  readonly vocabulary: readonly string[];
+  readonly droppedTokens: number;
+  readonly prediction: Candidate;
+  readonly topCandidates: readonly Candidate[];
+  readonly stages: Record<StageName, StageJson>;
+}
+
+/** Returns `run` as a JSON-ready object. */
+export function runToJson(run: ModelRun): RunJson {
+  const stages = {} as Record<StageName, StageJson>;
+  for (const name of STAGE_NAMES) {
+    const tensor = run.trace[name];
+    stages[name] = { shape: [...tensor.shape], data: Array.from(tensor.data) };
+  }
+  return {
+    config: run.config,
+    tokens: run.tokens.map(({ text, id, start, end }) => ({ text, id, start, end })),
+    vocabulary: [...run.vocabulary],
+    droppedTokens: run.droppedTokens,
+    prediction: run.prediction,
+    topCandidates: run.topCandidates,
+    stages,
+  };
+}
