@@ -1,1 +1,81 @@
-export function activate(): void {}
+/**
+ * Activation: wires the model's commands, hover, status bar and inspector
+ * together. Each piece lives in its own module; this file holds no logic of
+ * its own beyond reporting a command's failure.
+ */
+import * as vscode from 'vscode';
+import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector/inspectorPanel';
+import { TokenHoverProvider } from './hoverProvider';
+import { PredictCommand, UserFacingError } from './predictCommand';
+import { RunStore } from './runStore';
+import { SETTINGS_SECTION, resetReportedProblems } from './settings';
+
+/** What `activate` returns: read-only views of the extension's state, for tests and other extensions. */
+export interface TinyLlmApi {
+  /** Returns whether the inspector panel is open. */
+  isInspectorOpen(): boolean;
+  /** Returns the sequence number of the latest run, or 0 before the first. */
+  latestSequence(): number;
+}
+
+export function activate(context: vscode.ExtensionContext): TinyLlmApi {
+  const log = vscode.window.createOutputChannel('Tiny LLM', { log: true });
+  const store = new RunStore();
+  const statusBar = vscode.window.createStatusBarItem('tinyLlm.prediction', vscode.StatusBarAlignment.Right, 100);
+  statusBar.name = 'Tiny LLM Prediction';
+  statusBar.command = 'tinyLlm.openInspector';
+
+  const showInspector = (): void => {
+    InspectorPanel.createOrShow(context.extensionUri, store, log);
+  };
+  const predict = new PredictCommand(store, statusBar, showInspector, log);
+
+  context.subscriptions.push(
+    log,
+    store,
+    statusBar,
+    vscode.commands.registerCommand('tinyLlm.predictNextWord', () =>
+      reportFailure(log, 'Predict Next Word', () => predict.execute()),
+    ),
+    vscode.commands.registerCommand('tinyLlm.openInspector', () =>
+      reportFailure(log, 'Open Attention Inspector', showInspector),
+    ),
+    vscode.languages.registerHoverProvider({ pattern: '**' }, new TokenHoverProvider(store)),
+    vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => InspectorPanel.revive(panel, context.extensionUri, store, log),
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(SETTINGS_SECTION)) {
+        resetReportedProblems();
+      }
+    }),
+  );
+  log.info('Tiny LLM activated');
+
+  return {
+    isInspectorOpen: () => InspectorPanel.isOpen(),
+    latestSequence: () => store.latest?.sequence ?? 0,
+  };
+}
+
+/**
+ * Runs a command's handler. A failure is logged in full and shown to the
+ * user in one sentence; the command then returns undefined.
+ */
+function reportFailure<T>(log: vscode.LogOutputChannel, command: string, handler: () => T): T | undefined {
+  try {
+    return handler();
+  } catch (error) {
+    if (error instanceof UserFacingError) {
+      void vscode.window.showWarningMessage(error.message);
+      return undefined;
+    }
+    log.error(`${command} failed`, error);
+    void vscode.window.showErrorMessage(
+      `Tiny LLM: ${command} failed: ${error instanceof Error ? error.message : String(error)}. See the Tiny LLM output for details.`,
+    );
+    return undefined;
+  }
+}
+
+export function deactivate(): void {}

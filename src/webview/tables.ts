@@ -1,0 +1,130 @@
+/**
+ * Tables of numbers: a plain matrix table for vectors, and the attention
+ * heatmap with tokens on both axes. Large inputs are cut to a fixed number
+ * of rows and columns so the panel stays responsive; the caller shows a
+ * notice when that happens.
+ */
+import type { StageJson } from '../model/serialize';
+import { element } from './dom';
+
+/** Largest number of token rows (and heatmap columns) drawn in one table. */
+export const MAX_DRAWN_TOKENS = 48;
+/** Largest number of vector columns drawn in one table. */
+export const MAX_DRAWN_COLUMNS = 64;
+
+/** First index drawn when only the last `MAX_DRAWN_TOKENS` of `count` tokens fit. */
+export function firstDrawnToken(count: number): number {
+  return Math.max(0, count - MAX_DRAWN_TOKENS);
+}
+
+function formatNumber(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : String(value);
+}
+
+/**
+ * Draws rows `firstRow ..` of a [rows, columns] matrix, each row labelled
+ * with `rowLabels[row]`, up to `MAX_DRAWN_COLUMNS` columns.
+ */
+export function matrixTable(
+  stage: StageJson,
+  rowLabels: readonly string[],
+  firstRow: number,
+  caption: string,
+): HTMLElement {
+  const [rows, columns] = stage.shape;
+  const drawnColumns = Math.min(columns, MAX_DRAWN_COLUMNS);
+
+  const headerRow = element('tr', {}, element('th', { text: 'token', attributes: { scope: 'col' } }));
+  for (let c = 0; c < drawnColumns; c++) {
+    headerRow.append(element('th', { text: String(c), attributes: { scope: 'col' } }));
+  }
+  const body = element('tbody');
+  for (let r = firstRow; r < rows; r++) {
+    const row = element('tr', {}, element('th', { text: rowLabels[r], attributes: { scope: 'row' } }));
+    for (let c = 0; c < drawnColumns; c++) {
+      const value = stage.data[r * columns + c];
+      row.append(element('td', { text: formatNumber(value), title: String(value) }));
+    }
+    body.append(row);
+  }
+  const notes: string[] = [];
+  if (firstRow > 0) {
+    notes.push(`last ${rows - firstRow} of ${rows} rows`);
+  }
+  if (drawnColumns < columns) {
+    notes.push(`first ${drawnColumns} of ${columns} columns`);
+  }
+  const fullCaption = notes.length > 0 ? `${caption} (showing the ${notes.join(' and the ')})` : caption;
+  return element(
+    'div',
+    { className: 'table-scroll' },
+    element(
+      'table',
+      { className: 'matrix' },
+      element('caption', { text: fullCaption }),
+      element('thead', {}, headerRow),
+      body,
+    ),
+  );
+}
+
+export interface HeatmapOptions {
+  /** [h, T, T] scores or weights. */
+  readonly stage: StageJson;
+  readonly head: number;
+  readonly tokens: readonly string[];
+  readonly causalMask: boolean;
+  /** Colour cells by value; only the weights, which lie in [0, 1], are coloured. */
+  readonly colour: boolean;
+  readonly caption: string;
+  /** `data-testid` of the table; each value cell gets this with `-cell` appended. */
+  readonly testId: string;
+}
+
+/** Draws one head's T×T table with query tokens as rows and key tokens as columns. */
+export function heatmapTable(options: HeatmapOptions): HTMLElement {
+  const { stage, head, tokens, causalMask } = options;
+  const count = tokens.length;
+  const first = firstDrawnToken(count);
+  const block = head * count * count;
+
+  const headerRow = element('tr', {}, element('td', { className: 'corner', text: 'query ↓ key →' }));
+  for (let j = first; j < count; j++) {
+    headerRow.append(element('th', { text: tokens[j], attributes: { scope: 'col', 'data-column': String(j) } }));
+  }
+  const body = element('tbody');
+  for (let i = first; i < count; i++) {
+    const row = element(
+      'tr',
+      { attributes: { 'data-row': String(i) } },
+      element('th', { text: tokens[i], attributes: { scope: 'row' } }),
+    );
+    for (let j = first; j < count; j++) {
+      const value = stage.data[block + i * count + j];
+      const masked = causalMask && j > i;
+      const cell = element('td', {
+        className: masked ? 'masked' : 'value',
+        text: masked ? '–' : formatNumber(value),
+        title: `${tokens[i]} → ${tokens[j]}: ${masked ? 'masked' : value.toFixed(4)}`,
+        attributes: { 'data-testid': `${options.testId}-cell` },
+      });
+      if (options.colour && !masked && Number.isFinite(value)) {
+        cell.style.setProperty('--weight', String(Math.min(1, Math.max(0, value))));
+      }
+      row.append(cell);
+    }
+    body.append(row);
+  }
+  const caption = first > 0 ? `${options.caption} (last ${count - first} of ${count} tokens)` : options.caption;
+  return element(
+    'div',
+    { className: 'table-scroll' },
+    element(
+      'table',
+      { className: options.colour ? 'heatmap' : 'scores', attributes: { 'data-testid': options.testId } },
+      element('caption', { text: caption }),
+      element('thead', {}, headerRow),
+      body,
+    ),
+  );
+}
