@@ -63,7 +63,9 @@ function main(argv: string[]): void {
   const [command, ...extra] = positionals;
   if (command !== 'predict') {
     throw new UsageError(
-      command === undefined ? 'missing command; run "tiny-llm --help"' : `unknown command "${command}"; the command is "predict"`,
+      command === undefined
+        ? 'missing command; run "tiny-llm --help"'
+        : `unknown command "${command}"; the command is "predict"`,
     );
   }
   if (extra.length > 0) {
@@ -89,13 +91,16 @@ function readText(text: string | undefined, file: string | undefined): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
     throw new UsageError(`cannot read ${file}: ${reason}`);
   }
 }
 
 function readConfig(values: Record<string, string | boolean | undefined>): ModelConfig {
-  const input: Partial<Record<keyof ModelConfig, unknown>> = { causalMask: !values['no-causal-mask'] };
+  const input: Partial<Record<keyof ModelConfig, unknown>> = {
+    causalMask: !values['no-causal-mask'],
+  };
   for (const [flag, key] of Object.entries(INTEGER_FLAGS)) {
     const raw = values[flag];
     if (typeof raw === 'string') {

@@ -21,7 +21,11 @@ export interface TinyLlmApi {
 export function activate(context: vscode.ExtensionContext): TinyLlmApi {
   const log = vscode.window.createOutputChannel('Tiny LLM', { log: true });
   const store = new RunStore();
-  const statusBar = vscode.window.createStatusBarItem('tinyLlm.prediction', vscode.StatusBarAlignment.Right, 100);
+  const statusBar = vscode.window.createStatusBarItem(
+    'tinyLlm.prediction',
+    vscode.StatusBarAlignment.Right,
+    100,
+  );
   statusBar.name = 'Tiny LLM Prediction';
   statusBar.command = 'tinyLlm.openInspector';
 
@@ -42,7 +46,8 @@ export function activate(context: vscode.ExtensionContext): TinyLlmApi {
     ),
     vscode.languages.registerHoverProvider({ pattern: '**' }, new TokenHoverProvider(store)),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => InspectorPanel.revive(panel, context.extensionUri, store, log),
+      deserializeWebviewPanel: async (panel) =>
+        InspectorPanel.revive(panel, context.extensionUri, store, log),
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(SETTINGS_SECTION)) {
@@ -62,7 +67,11 @@ export function activate(context: vscode.ExtensionContext): TinyLlmApi {
  * Runs a command's handler. A failure is logged in full and shown to the
  * user in one sentence; the command then returns undefined.
  */
-function reportFailure<T>(log: vscode.LogOutputChannel, command: string, handler: () => T): T | undefined {
+function reportFailure<T>(
+  log: vscode.LogOutputChannel,
+  command: string,
+  handler: () => T,
+): T | undefined {
   try {
     return handler();
   } catch (error) {

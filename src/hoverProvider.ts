@@ -28,7 +28,12 @@ export class TokenHoverProvider implements vscode.HoverProvider {
       return undefined;
     }
 
-    const range = new vscode.Range(position.line, windowStart + token.start, position.line, windowStart + token.end);
+    const range = new vscode.Range(
+      position.line,
+      windowStart + token.start,
+      position.line,
+      windowStart + token.end,
+    );
     const id = vocabulary.get(token.text);
     const markdown = new vscode.MarkdownString();
     markdown.appendMarkdown('**Tiny LLM** token ');

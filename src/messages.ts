@@ -37,7 +37,9 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'ready':
       return true;
     case 'revealToken':
-      return typeof message.index === 'number' && Number.isInteger(message.index) && message.index >= 0;
+      return (
+        typeof message.index === 'number' && Number.isInteger(message.index) && message.index >= 0
+      );
     default:
       return false;
   }
@@ -49,7 +51,11 @@ export function isHostMessage(value: unknown): value is HostMessage {
     return false;
   }
   const message = value as Record<string, unknown>;
-  if (message.type !== 'showRun' || typeof message.inspectorRun !== 'object' || message.inspectorRun === null) {
+  if (
+    message.type !== 'showRun' ||
+    typeof message.inspectorRun !== 'object' ||
+    message.inspectorRun === null
+  ) {
     return false;
   }
   const inspectorRun = message.inspectorRun as Record<string, unknown>;

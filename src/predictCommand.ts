@@ -54,7 +54,9 @@ export class PredictCommand {
       run = runModel(input.text, config);
     } catch (error) {
       if (error instanceof EmptyTextError) {
-        throw new UserFacingError(`Nothing to predict from: the ${input.source.description.toLowerCase()} has no words.`);
+        throw new UserFacingError(
+          `Nothing to predict from: the ${input.source.description.toLowerCase()} has no words.`,
+        );
       }
       throw error;
     }
@@ -139,7 +141,8 @@ function readInput(editor: vscode.TextEditor): ModelInput {
       text: document.getText(),
       offset: 0,
       source: { fileName, description: 'Whole document' },
-      notice: 'Nothing was selected and nothing precedes the cursor, so Tiny LLM read the whole document.',
+      notice:
+        'Nothing was selected and nothing precedes the cursor, so Tiny LLM read the whole document.',
     };
   }
   return {

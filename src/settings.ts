@@ -30,7 +30,10 @@ export function readModelConfig(log: vscode.LogOutputChannel): ModelConfig {
     log.warn(message);
     void vscode.window.showWarningMessage(message, 'Open Settings').then((choice) => {
       if (choice === 'Open Settings') {
-        void vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.${problem.key}`);
+        void vscode.commands.executeCommand(
+          'workbench.action.openSettings',
+          `${SETTINGS_SECTION}.${problem.key}`,
+        );
       }
     });
   }

@@ -11,7 +11,9 @@ import * as vscode from 'vscode';
 export function renderInspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
   const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'inspector.css'));
+  const styleUri = webview.asWebviewUri(
+    vscode.Uri.joinPath(extensionUri, 'media', 'inspector.css'),
+  );
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,

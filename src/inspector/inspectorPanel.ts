@@ -17,7 +17,11 @@ export class InspectorPanel implements vscode.Disposable {
   private ready = false;
 
   /** Reveals the inspector, creating it beside the editor if needed. */
-  static createOrShow(extensionUri: vscode.Uri, store: RunStore, log: vscode.LogOutputChannel): InspectorPanel {
+  static createOrShow(
+    extensionUri: vscode.Uri,
+    store: RunStore,
+    log: vscode.LogOutputChannel,
+  ): InspectorPanel {
     if (InspectorPanel.current !== undefined) {
       InspectorPanel.current.panel.reveal(undefined, true);
       return InspectorPanel.current;
@@ -71,7 +75,9 @@ export class InspectorPanel implements vscode.Disposable {
 
   private receive(message: unknown): void {
     if (!isWebviewMessage(message)) {
-      this.log.warn(`Ignored a malformed message from the inspector: ${JSON.stringify(message)?.slice(0, 200)}`);
+      this.log.warn(
+        `Ignored a malformed message from the inspector: ${JSON.stringify(message)?.slice(0, 200)}`,
+      );
       return;
     }
     switch (message.type) {
@@ -102,8 +108,14 @@ export class InspectorPanel implements vscode.Disposable {
       return;
     }
     const document = await vscode.workspace.openTextDocument(uri);
-    const range = new vscode.Range(document.positionAt(token.start), document.positionAt(token.end));
-    const editor = await vscode.window.showTextDocument(document, { preserveFocus: false, preview: false });
+    const range = new vscode.Range(
+      document.positionAt(token.start),
+      document.positionAt(token.end),
+    );
+    const editor = await vscode.window.showTextDocument(document, {
+      preserveFocus: false,
+      preview: false,
+    });
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
@@ -119,9 +131,14 @@ export class InspectorPanel implements vscode.Disposable {
   }
 }
 
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+function webviewOptions(
+  extensionUri: vscode.Uri,
+): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    localResourceRoots: [
+      vscode.Uri.joinPath(extensionUri, 'dist'),
+      vscode.Uri.joinPath(extensionUri, 'media'),
+    ],
   };
 }

@@ -35,7 +35,9 @@ interface IntegerRange {
 }
 
 /** Accepted range of each integer setting, inclusive. */
-export const CONFIG_RANGES: Readonly<Record<Exclude<keyof ModelConfig, 'causalMask'>, IntegerRange>> = {
+export const CONFIG_RANGES: Readonly<
+  Record<Exclude<keyof ModelConfig, 'causalMask'>, IntegerRange>
+> = {
   embeddingSize: { min: 2, max: 512 },
   heads: { min: 1, max: 16 },
   feedForwardSize: { min: 1, max: 4096 },
@@ -62,7 +64,9 @@ export interface ValidatedConfig {
  * value takes its default and adds a problem that names the value and the
  * accepted range.
  */
-export function validateConfig(input: Partial<Record<keyof ModelConfig, unknown>>): ValidatedConfig {
+export function validateConfig(
+  input: Partial<Record<keyof ModelConfig, unknown>>,
+): ValidatedConfig {
   const problems: ConfigProblem[] = [];
   const integer = (key: keyof typeof CONFIG_RANGES): number => {
     const value = input[key];

@@ -46,7 +46,9 @@ export function forward(
   const embeddings = new Float32Array(ids.length * d); // [T, d]
   ids.forEach((id, t) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocabularySize) {
-      throw new RangeError(`token id ${id} at position ${t} is outside the vocabulary of ${vocabularySize}`);
+      throw new RangeError(
+        `token id ${id} at position ${t} is outside the vocabulary of ${vocabularySize}`,
+      );
     }
     embeddings.set(parameters.embeddings.data.subarray(id * d, (id + 1) * d), t * d);
   });
@@ -61,7 +63,10 @@ export function forward(
   const output = add(residual, ff.feedForward); // [T, d]
 
   // 4. Output: one score (logit) per vocabulary word at every position.
-  const logits = addBias(matmul(output, parameters.vocabularyWeight), parameters.vocabularyBias.data); // [T, V]
+  const logits = addBias(
+    matmul(output, parameters.vocabularyWeight),
+    parameters.vocabularyBias.data,
+  ); // [T, V]
 
   // 5. Softmax turns each position's logits into probabilities.
   const probabilities = new Float32Array(logits.data.length); // [T, V]

@@ -48,7 +48,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 const saved = vscode.getState() as SavedState | undefined;
-if (saved !== undefined && saved !== null && isHostMessage({ type: 'showRun', inspectorRun: saved.inspectorRun })) {
+if (
+  saved !== undefined &&
+  saved !== null &&
+  isHostMessage({ type: 'showRun', inspectorRun: saved.inspectorRun })
+) {
   draw(saved);
 }
 vscode.postMessage({ type: 'ready' });

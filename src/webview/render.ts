@@ -47,7 +47,13 @@ export function renderRun(
 
   const sections: HTMLElement[] = [
     header(run, source.fileName, source.description),
-    section(1, STAGE_TEXT.tokens, `${T} tokens → ${V} ids`, tokenChips(run, callbacks.onTokenClick), vocabularyTable(run)),
+    section(
+      1,
+      STAGE_TEXT.tokens,
+      `${T} tokens → ${V} ids`,
+      tokenChips(run, callbacks.onTokenClick),
+      vocabularyTable(run),
+    ),
     section(
       2,
       STAGE_TEXT.embeddings,
@@ -68,10 +74,22 @@ export function renderRun(
     section(5, STAGE_TEXT.output, `1×${d} @ ${d}×${V} + ${V} → 1×${V}`, candidateChart(run)),
   ];
   if (T > MAX_DRAWN_TOKENS) {
-    sections.splice(1, 0, notice(`The model read ${T} tokens. To keep the panel responsive, the tables below show the last ${MAX_DRAWN_TOKENS}; the prediction used all ${T}.`));
+    sections.splice(
+      1,
+      0,
+      notice(
+        `The model read ${T} tokens. To keep the panel responsive, the tables below show the last ${MAX_DRAWN_TOKENS}; the prediction used all ${T}.`,
+      ),
+    );
   }
   if (run.droppedTokens > 0) {
-    sections.splice(1, 0, notice(`The text has ${T + run.droppedTokens} tokens, more than the context length of ${config.contextLength}, so the model read only the last ${T}.`));
+    sections.splice(
+      1,
+      0,
+      notice(
+        `The text has ${T + run.droppedTokens} tokens, more than the context length of ${config.contextLength}, so the model read only the last ${T}.`,
+      ),
+    );
   }
   root.replaceChildren(...sections);
 }
@@ -87,7 +105,11 @@ function header(run: RunJson, fileName: string, description: string): HTMLElemen
       'div',
       { className: 'prediction', attributes: { role: 'status' } },
       element('span', { className: 'label', text: 'Predicted next word' }),
-      element('span', { className: 'word', text: prediction.word, attributes: { 'data-testid': 'prediction-word' } }),
+      element('span', {
+        className: 'word',
+        text: prediction.word,
+        attributes: { 'data-testid': 'prediction-word' },
+      }),
       element('span', {
         className: 'probability',
         text: `${(prediction.probability * 100).toFixed(1)}% · id ${prediction.id}`,
@@ -101,7 +123,12 @@ function notice(text: string): HTMLElement {
   return element('p', { className: 'notice', text, attributes: { role: 'note' } });
 }
 
-function section(step: number, text: StageText, shapes: string, ...content: HTMLElement[]): HTMLElement {
+function section(
+  step: number,
+  text: StageText,
+  shapes: string,
+  ...content: HTMLElement[]
+): HTMLElement {
   return element(
     'section',
     { attributes: { 'aria-labelledby': `step-${step}` } },
@@ -112,7 +139,12 @@ function section(step: number, text: StageText, shapes: string, ...content: HTML
 }
 
 function subStage(text: StageText, shapes: string): HTMLElement {
-  return element('div', { className: 'substage' }, element('h3', { text: text.title }), stageFacts(text, shapes));
+  return element(
+    'div',
+    { className: 'substage' },
+    element('h3', { text: text.title }),
+    stageFacts(text, shapes),
+  );
 }
 
 function stageFacts(text: StageText, shapes: string): HTMLElement {
@@ -126,7 +158,10 @@ function stageFacts(text: StageText, shapes: string): HTMLElement {
 }
 
 function tokenChips(run: RunJson, onClick: (index: number) => void): HTMLElement {
-  const list = element('ol', { className: 'tokens', attributes: { 'aria-label': 'Tokens with their ids' } });
+  const list = element('ol', {
+    className: 'tokens',
+    attributes: { 'aria-label': 'Tokens with their ids' },
+  });
   run.tokens.forEach((token, index) => {
     const chip = element(
       'button',
@@ -147,7 +182,9 @@ function tokenChips(run: RunJson, onClick: (index: number) => void): HTMLElement
 function vocabularyTable(run: RunJson): HTMLElement {
   const body = element('tbody');
   run.vocabulary.forEach((word, id) => {
-    body.append(element('tr', {}, element('td', { text: String(id) }), element('td', { text: word })));
+    body.append(
+      element('tr', {}, element('td', { text: String(id) }), element('td', { text: word })),
+    );
   });
   return element(
     'details',
@@ -188,12 +225,29 @@ function attentionSection(
 ): HTMLElement {
   const { stages, config } = run;
   const projection = `${T}×${d} @ ${d}×${d} → ${T}×${d}`;
-  const heatmap = (stage: StageJson, colour: boolean, caption: string, testId: string): HTMLElement =>
-    heatmapTable({ stage, head, tokens: labels, causalMask: config.causalMask, colour, caption, testId });
+  const heatmap = (
+    stage: StageJson,
+    colour: boolean,
+    caption: string,
+    testId: string,
+  ): HTMLElement =>
+    heatmapTable({
+      stage,
+      head,
+      tokens: labels,
+      causalMask: config.causalMask,
+      colour,
+      caption,
+      testId,
+    });
 
   return section(
     3,
-    { title: 'Attention', formula: 'softmax(Q @ K.T / sqrt(d_head)) @ V', explanation: 'Attention lets each token gather information from the other tokens.' },
+    {
+      title: 'Attention',
+      formula: 'softmax(Q @ K.T / sqrt(d_head)) @ V',
+      explanation: 'Attention lets each token gather information from the other tokens.',
+    },
     `${T}×${d} → ${T}×${d}, ${h} head${h === 1 ? '' : 's'} of ${dHead} columns`,
     headSelector(h, head, onHeadChange),
     subStage(STAGE_TEXT.queries, projection),
@@ -207,7 +261,10 @@ function attentionSection(
     subStage(STAGE_TEXT.weights, `${T}×${T} → ${T}×${T} per head, rows sum to 1`),
     element('p', { className: 'note', text: config.causalMask ? CAUSAL_MASK_NOTE : NO_MASK_NOTE }),
     heatmap(stages.weights, true, `Attention weights, head ${head + 1} of ${h}`, 'heatmap'),
-    subStage(STAGE_TEXT.context, `${T}×${T} @ ${T}×${dHead} → ${T}×${dHead} per head, joined to ${T}×${d}`),
+    subStage(
+      STAGE_TEXT.context,
+      `${T}×${T} @ ${T}×${dHead} → ${T}×${dHead} per head, joined to ${T}×${d}`,
+    ),
     matrixTable(stages.context, labels, firstRow, 'Context vectors C'),
     subStage(STAGE_TEXT.attention, `${projection}, + ${T}×${d}`),
     matrixTable(stages.attention, labels, firstRow, 'Attention output C @ W_o'),
@@ -219,23 +276,23 @@ function headSelector(heads: number, head: number, onChange: (head: number) => v
   if (heads === 1) {
     return element('p', { className: 'note', text: 'One attention head (tinyLlm.heads).' });
   }
-  const select = element('select', { attributes: { id: 'head-select', 'data-testid': 'head-select' } });
+  const select = element('select', {
+    attributes: { id: 'head-select', 'data-testid': 'head-select' },
+  });
   for (let k = 0; k < heads; k++) {
     const option = element('option', { text: `Head ${k + 1}`, attributes: { value: String(k) } });
     option.selected = k === head;
     select.append(option);
   }
   select.addEventListener('change', () => onChange(Number(select.value)));
-  return element(
-    'label',
-    { className: 'head-select' },
-    'Show attention head ',
-    select,
-  );
+  return element('label', { className: 'head-select' }, 'Show attention head ', select);
 }
 
 function candidateChart(run: RunJson): HTMLElement {
-  const list = element('ol', { className: 'candidates', attributes: { 'aria-label': 'Most likely next words' } });
+  const list = element('ol', {
+    className: 'candidates',
+    attributes: { 'aria-label': 'Most likely next words' },
+  });
   for (const candidate of run.topCandidates) {
     const bar = element('span', { className: 'bar' });
     bar.style.setProperty('--probability', String(candidate.probability));
@@ -245,7 +302,10 @@ function candidateChart(run: RunJson): HTMLElement {
         { className: candidate.id === run.prediction.id ? 'predicted' : undefined },
         element('span', { className: 'candidate-word', text: candidate.word }),
         element('span', { className: 'bar-track' }, bar),
-        element('span', { className: 'candidate-probability', text: `${(candidate.probability * 100).toFixed(1)}%` }),
+        element('span', {
+          className: 'candidate-probability',
+          text: `${(candidate.probability * 100).toFixed(1)}%`,
+        }),
       ),
     );
   }
@@ -253,6 +313,9 @@ function candidateChart(run: RunJson): HTMLElement {
     'div',
     {},
     list,
-    element('p', { className: 'note', text: `Top ${run.topCandidates.length} of ${run.vocabulary.length} words after the last token.` }),
+    element('p', {
+      className: 'note',
+      text: `Top ${run.topCandidates.length} of ${run.vocabulary.length} words after the last token.`,
+    }),
   );
 }

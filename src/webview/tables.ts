@@ -34,13 +34,21 @@ export function matrixTable(
   const [rows, columns] = stage.shape;
   const drawnColumns = Math.min(columns, MAX_DRAWN_COLUMNS);
 
-  const headerRow = element('tr', {}, element('th', { text: 'token', attributes: { scope: 'col' } }));
+  const headerRow = element(
+    'tr',
+    {},
+    element('th', { text: 'token', attributes: { scope: 'col' } }),
+  );
   for (let c = 0; c < drawnColumns; c++) {
     headerRow.append(element('th', { text: String(c), attributes: { scope: 'col' } }));
   }
   const body = element('tbody');
   for (let r = firstRow; r < rows; r++) {
-    const row = element('tr', {}, element('th', { text: rowLabels[r], attributes: { scope: 'row' } }));
+    const row = element(
+      'tr',
+      {},
+      element('th', { text: rowLabels[r], attributes: { scope: 'row' } }),
+    );
     for (let c = 0; c < drawnColumns; c++) {
       const value = stage.data[r * columns + c];
       row.append(element('td', { text: formatNumber(value), title: String(value) }));
@@ -54,7 +62,8 @@ export function matrixTable(
   if (drawnColumns < columns) {
     notes.push(`first ${drawnColumns} of ${columns} columns`);
   }
-  const fullCaption = notes.length > 0 ? `${caption} (showing the ${notes.join(' and the ')})` : caption;
+  const fullCaption =
+    notes.length > 0 ? `${caption} (showing the ${notes.join(' and the ')})` : caption;
   return element(
     'div',
     { className: 'table-scroll' },
@@ -88,9 +97,15 @@ export function heatmapTable(options: HeatmapOptions): HTMLElement {
   const first = firstDrawnToken(count);
   const block = head * count * count;
 
-  const headerRow = element('tr', {}, element('td', { className: 'corner', text: 'query ↓ key →' }));
+  const headerRow = element(
+    'tr',
+    {},
+    element('td', { className: 'corner', text: 'query ↓ key →' }),
+  );
   for (let j = first; j < count; j++) {
-    headerRow.append(element('th', { text: tokens[j], attributes: { scope: 'col', 'data-column': String(j) } }));
+    headerRow.append(
+      element('th', { text: tokens[j], attributes: { scope: 'col', 'data-column': String(j) } }),
+    );
   }
   const body = element('tbody');
   for (let i = first; i < count; i++) {
@@ -115,13 +130,17 @@ export function heatmapTable(options: HeatmapOptions): HTMLElement {
     }
     body.append(row);
   }
-  const caption = first > 0 ? `${options.caption} (last ${count - first} of ${count} tokens)` : options.caption;
+  const caption =
+    first > 0 ? `${options.caption} (last ${count - first} of ${count} tokens)` : options.caption;
   return element(
     'div',
     { className: 'table-scroll' },
     element(
       'table',
-      { className: options.colour ? 'heatmap' : 'scores', attributes: { 'data-testid': options.testId } },
+      {
+        className: options.colour ? 'heatmap' : 'scores',
+        attributes: { 'data-testid': options.testId },
+      },
       element('caption', { text: caption }),
       element('thead', {}, headerRow),
       body,

@@ -29,7 +29,11 @@ describe('cli', () => {
   });
 
   it('predict reads --file', () => {
-    const { status, stdout } = runCli('predict', '--file', path.join(REPO_ROOT, 'samples', 'gettysburg-address.txt'));
+    const { status, stdout } = runCli(
+      'predict',
+      '--file',
+      path.join(REPO_ROOT, 'samples', 'gettysburg-address.txt'),
+    );
     assert.equal(status, 0);
     assert.match(stdout, /Predicted next word: /);
   });

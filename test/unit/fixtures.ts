@@ -77,7 +77,12 @@ export function assertClose(
 }
 
 /** Asserts that a tensor has the fixture's shape and numbers within `tolerance`. */
-export function assertTensorClose(actual: Tensor, expected: TensorJson, tolerance: number, label: string): void {
+export function assertTensorClose(
+  actual: Tensor,
+  expected: TensorJson,
+  tolerance: number,
+  label: string,
+): void {
   assert.deepEqual([...actual.shape], expected.shape, `${label}: shape`);
   assertClose(actual.data, expected.data.map(toNumber), tolerance, label);
 }

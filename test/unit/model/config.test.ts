@@ -11,7 +11,10 @@ describe('validateConfig', () => {
   it('rejects embedding size 0 with its range', () => {
     const { config, problems } = validateConfig({ embeddingSize: 0 });
     assert.equal(config.embeddingSize, DEFAULT_CONFIG.embeddingSize);
-    assert.match(problems[0].message, /embeddingSize is 0, but it must be a whole number from 2 to 512/);
+    assert.match(
+      problems[0].message,
+      /embeddingSize is 0, but it must be a whole number from 2 to 512/,
+    );
   });
 
   it('rejects negative heads', () => {
@@ -39,7 +42,12 @@ describe('validateConfig', () => {
   });
 
   it('accepts valid values', () => {
-    const { config, problems } = validateConfig({ embeddingSize: 32, heads: 4, seed: 0, causalMask: false });
+    const { config, problems } = validateConfig({
+      embeddingSize: 32,
+      heads: 4,
+      seed: 0,
+      causalMask: false,
+    });
     assert.equal(problems.length, 0);
     assert.equal(config.heads, 4);
     assert.equal(config.causalMask, false);

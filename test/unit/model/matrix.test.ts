@@ -30,7 +30,13 @@ describe('matrix', () => {
   });
 
   it('addBias adds to every row', () => {
-    const result = addBias(matrix([[1, 2], [3, 4]]), Float32Array.from([10, 20]));
+    const result = addBias(
+      matrix([
+        [1, 2],
+        [3, 4],
+      ]),
+      Float32Array.from([10, 20]),
+    );
     assert.deepEqual(Array.from(result.data), [11, 22, 13, 24]);
   });
 

@@ -2,7 +2,13 @@ import * as assert from 'node:assert/strict';
 import { DEFAULT_CONFIG } from '../../../src/model/config';
 import { STAGE_NAMES } from '../../../src/model/forward';
 import { EmptyTextError, runModel } from '../../../src/model/run';
-import { ForwardCase, STAGE_TOLERANCE, assertClose, assertTensorClose, loadFixture } from '../fixtures';
+import {
+  ForwardCase,
+  STAGE_TOLERANCE,
+  assertClose,
+  assertTensorClose,
+  loadFixture,
+} from '../fixtures';
 
 describe('runModel', () => {
   for (const testCase of loadFixture<ForwardCase[]>('forward.json')) {
@@ -18,7 +24,12 @@ describe('runModel', () => {
       }
       assert.equal(run.prediction.id, testCase.prediction.id);
       assert.equal(run.prediction.word, testCase.prediction.word);
-      assertClose([run.prediction.probability], [testCase.prediction.probability], STAGE_TOLERANCE, 'probability');
+      assertClose(
+        [run.prediction.probability],
+        [testCase.prediction.probability],
+        STAGE_TOLERANCE,
+        'probability',
+      );
     });
   }
 

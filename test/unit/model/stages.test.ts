@@ -5,7 +5,14 @@
 import { selfAttention } from '../../../src/model/attention';
 import { feedForward } from '../../../src/model/feedForward';
 import { add, addBias, matmul } from '../../../src/model/matrix';
-import { ForwardCase, STAGE_TOLERANCE, assertTensorClose, loadFixture, toParameters, toTensor } from '../fixtures';
+import {
+  ForwardCase,
+  STAGE_TOLERANCE,
+  assertTensorClose,
+  loadFixture,
+  toParameters,
+  toTensor,
+} from '../fixtures';
 
 describe('stages', () => {
   for (const testCase of loadFixture<ForwardCase[]>('forward.json')) {
@@ -14,8 +21,21 @@ describe('stages', () => {
 
     describe(testCase.name, () => {
       it('attention matches numpy', () => {
-        const trace = selfAttention(toTensor(stages.embeddings), parameters, config.heads, config.causalMask);
-        for (const name of ['queries', 'keys', 'values', 'scores', 'weights', 'context', 'attention'] as const) {
+        const trace = selfAttention(
+          toTensor(stages.embeddings),
+          parameters,
+          config.heads,
+          config.causalMask,
+        );
+        for (const name of [
+          'queries',
+          'keys',
+          'values',
+          'scores',
+          'weights',
+          'context',
+          'attention',
+        ] as const) {
           assertTensorClose(trace[name], stages[name], STAGE_TOLERANCE, name);
         }
       });
