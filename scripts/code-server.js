@@ -34,8 +34,8 @@ const NATIVE_MODULES = ['@parcel/watcher', 'node-pty', '@vscode/spdlog', 'native
 
 // User settings that keep the workbench from reaching any host: no extension
 // gallery, update checks, recommendations, telemetry, experiments or schema
-// downloads, and no welcome page or walkthrough on start.
-const OFFLINE_USER_SETTINGS = {
+// downloads. They also turn off the welcome page and walkthroughs on start.
+const DEFAULT_USER_SETTINGS = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
@@ -51,15 +51,26 @@ const OFFLINE_USER_SETTINGS = {
   'typescript.disableAutomaticTypeAcquisition': true,
   'security.workspace.trust.enabled': false,
   'git.autofetch': false,
+  // The samples/ folder lies inside this repository, and the prompt to open
+  // the parent repository would cover part of the workbench.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 // Files of an extension folder that `installExtension()` copies when they
 // exist, besides package.json and the entries of its `files` field.
-const DEFAULT_EXTENSION_FILES = ['dist', 'media', 'README.md', 'LICENSE', 'LICENSE.md', 'CHANGELOG.md'];
+const DEFAULT_EXTENSION_FILES = [
+  'dist',
+  'media',
+  'README.md',
+  'LICENSE',
+  'LICENSE.md',
+  'CHANGELOG.md',
+];
 
 const SERVER_START_TIMEOUT_MS = 60_000;
 const SERVER_STOP_TIMEOUT_MS = 10_000;
 const POLL_INTERVAL_MS = 250;
+const TERMINATION_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function log(message) {
   process.stderr.write(`[code-server] ${message}\n`);
@@ -78,7 +89,9 @@ function runStep(description, command, args, options = {}) {
   }
   if (result.status !== 0) {
     const reason = result.signal ? `signal ${result.signal}` : `exit code ${result.status}`;
-    throw new Error(`${description} failed with ${reason}. Command: ${command} ${args.join(' ')} in ${options.cwd}`);
+    throw new Error(
+      `${description} failed with ${reason}. Command: ${command} ${args.join(' ')} in ${options.cwd}`,
+    );
   }
 }
 
@@ -92,7 +105,9 @@ function readMarker() {
 
 function isInstalled() {
   const marker = readMarker();
-  return marker !== undefined && marker.version === CODE_SERVER_VERSION && fs.existsSync(ENTRY_FILE);
+  return (
+    marker !== undefined && marker.version === CODE_SERVER_VERSION && fs.existsSync(ENTRY_FILE)
+  );
 }
 
 /**
@@ -105,8 +120,12 @@ function installRipgrep() {
     if (fs.existsSync(BUNDLED_RIPGREP)) {
       return true;
     }
-    log(`WARNING: ${SYSTEM_RIPGREP} not found, so Quick Open (Ctrl+P) and search will not work in code-server.`);
-    log('WARNING: install it with `apt-get install ripgrep`, then run `node scripts/code-server.js install` again.');
+    log(
+      `WARNING: ${SYSTEM_RIPGREP} not found, so Quick Open (Ctrl+P) and search will not work in code-server.`,
+    );
+    log(
+      'WARNING: install it with `apt-get install ripgrep`, then run `node scripts/code-server.js install` again.',
+    );
     return false;
   }
   fs.mkdirSync(path.dirname(BUNDLED_RIPGREP), { recursive: true });
@@ -133,7 +152,9 @@ function installCodeServer() {
 
   const npmFlags = ['--ignore-scripts', '--no-audit', '--no-fund'];
   runStep('install code-server', 'npm', ['install', ...npmFlags], { cwd: CACHE_DIR });
-  runStep('install VS Code server dependencies', 'npm', ['install', '--omit=dev', ...npmFlags], { cwd: VSCODE_DIR });
+  runStep('install VS Code server dependencies', 'npm', ['install', '--omit=dev', ...npmFlags], {
+    cwd: VSCODE_DIR,
+  });
 
   // The server loads its dependencies from node_modules.asar, as the desktop
   // build packs them, so point that name at the unpacked folder.
@@ -147,20 +168,27 @@ function installCodeServer() {
     cwd: VSCODE_DIR,
     env: { npm_config_yes: 'true' },
   });
-  runStep('install built-in extension dependencies', 'npm', ['install', '--omit=dev', ...npmFlags], {
-    cwd: path.join(VSCODE_DIR, 'extensions'),
-  });
+  runStep(
+    'install built-in extension dependencies',
+    'npm',
+    ['install', '--omit=dev', ...npmFlags],
+    {
+      cwd: path.join(VSCODE_DIR, 'extensions'),
+    },
+  );
   runStep('build argon2', 'npm', ['rebuild', 'argon2'], { cwd: CACHE_DIR });
 
   const ripgrep = installRipgrep();
   const marker = { version: CODE_SERVER_VERSION, ripgrep, installedAt: new Date().toISOString() };
   fs.writeFileSync(MARKER_FILE, `${JSON.stringify(marker, null, 2)}\n`);
-  log(`installed code-server ${CODE_SERVER_VERSION} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `installed code-server ${CODE_SERVER_VERSION} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 /**
- * Installs code-server unless the marker file says that this version is
- * complete, and returns the path of its entry script. Ripgrep is copied on
+ * Installs code-server unless the marker file records a complete install
+ * of this version, and returns the path of its entry script. Ripgrep is copied on
  * every call, so installing Debian's package later is enough.
  */
 function ensureCodeServer() {
@@ -192,7 +220,9 @@ function installExtension(extensionsDir, sourceDir) {
   const manifest = readManifest(sourceDir);
   for (const field of ['publisher', 'name', 'version']) {
     if (typeof manifest[field] !== 'string' || manifest[field] === '') {
-      throw new Error(`Extension manifest ${path.join(sourceDir, 'package.json')} is missing "${field}".`);
+      throw new Error(
+        `Extension manifest ${path.join(sourceDir, 'package.json')} is missing "${field}".`,
+      );
     }
   }
   const prefix = `${manifest.publisher}.${manifest.name}-`;
@@ -217,13 +247,15 @@ function installExtension(extensionsDir, sourceDir) {
   if (manifest.main) {
     const main = path.join(target, manifest.main);
     if (!fs.existsSync(main) && !fs.existsSync(`${main}.js`)) {
-      throw new Error(`Extension ${prefix}${manifest.version} has no main file ${manifest.main} in ${sourceDir}. Run \`npm run build\` first.`);
+      throw new Error(
+        `Extension ${prefix}${manifest.version} has no main file ${manifest.main} in ${sourceDir}. Run \`npm run build\` first.`,
+      );
     }
   }
   return target;
 }
 
-/** Writes the offline settings into `userDataDir/User/settings.json`, keeping other settings found there. */
+/** Writes the default settings into `userDataDir/User/settings.json`, keeping other settings found there. */
 function writeUserSettings(userDataDir, extraSettings = {}) {
   const settingsPath = path.join(userDataDir, 'User', 'settings.json');
   let existing = {};
@@ -231,10 +263,12 @@ function writeUserSettings(userDataDir, extraSettings = {}) {
     try {
       existing = JSON.parse(fs.readFileSync(settingsPath, 'utf8'));
     } catch (error) {
-      throw new Error(`User settings ${settingsPath} are not valid JSON (${error.message}). Fix or delete the file.`);
+      throw new Error(
+        `User settings ${settingsPath} are not valid JSON (${error.message}). Fix or delete the file.`,
+      );
     }
   }
-  const settings = { ...existing, ...OFFLINE_USER_SETTINGS, ...extraSettings };
+  const settings = { ...existing, ...DEFAULT_USER_SETTINGS, ...extraSettings };
   fs.mkdirSync(path.dirname(settingsPath), { recursive: true });
   fs.writeFileSync(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
 }
@@ -282,33 +316,52 @@ function tail(file, lines = 40) {
 
 /**
  * Starts code-server on 127.0.0.1 and resolves once its /healthz endpoint
- * answers. Output goes to `logFile` when given, else to stderr.
+ * responds with 200. Output goes to `logFile` when given, else to stderr.
  *
  * Options: `folder` (opened by default), `port` (0 or missing picks a free
  * one), `userDataDir`, `extensionsDir`, `env` (added to the server's
- * environment, which its extension host inherits), `logFile`, `timeoutMs`.
+ * environment, which its extension host inherits), `settings` (user
+ * settings added to the default ones), `logFile`, `timeoutMs`.
  * Resolves to `{ url, port, process, stop() }`, where `url` is the
  * workbench address without a query and `stop()` ends the server's whole
  * process group.
  */
 async function startCodeServer(options) {
-  const { folder, userDataDir, extensionsDir, env = {}, logFile, timeoutMs = SERVER_START_TIMEOUT_MS } = options;
+  const {
+    folder,
+    userDataDir,
+    extensionsDir,
+    env = {},
+    settings = {},
+    logFile,
+    timeoutMs = SERVER_START_TIMEOUT_MS,
+  } = options;
   if (!userDataDir || !extensionsDir) {
     throw new Error('startCodeServer needs userDataDir and extensionsDir.');
   }
   if (!fs.existsSync(ENTRY_FILE)) {
-    throw new Error(`code-server is not installed (${ENTRY_FILE} not found). Run \`node scripts/code-server.js install\`.`);
+    throw new Error(
+      `code-server is not installed (${ENTRY_FILE} not found). Run \`node scripts/code-server.js install\`.`,
+    );
   }
   const port = options.port || (await findFreePort());
-  writeUserSettings(userDataDir);
+  writeUserSettings(userDataDir, settings);
   fs.mkdirSync(extensionsDir, { recursive: true });
 
+  // --config inside the user data folder keeps code-server from writing
+  // ~/.config/code-server/config.yaml.
   const args = [
     ENTRY_FILE,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--config',
+    path.join(userDataDir, 'code-server.yaml'),
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -318,24 +371,29 @@ async function startCodeServer(options) {
     args.push(folder);
   }
 
-  let output = 'inherit';
-  let logFd;
+  let output = process.stderr;
   if (logFile) {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
-    logFd = fs.openSync(logFile, 'a');
-    output = logFd;
+    output = fs.openSync(logFile, 'a');
   }
 
-  // An empty gallery service URL turns off the extension marketplace. The
-  // server runs in its own process group so that stop() can end it together
-  // with its extension host, pty host and file watcher.
+  // An empty gallery service URL turns off the extension marketplace.
+  // XDG_DATA_HOME moves code-server's own logs and heartbeat file from
+  // ~/.local/share/code-server into the user data folder. The server runs
+  // in its own process group so that stop() can end it together with its
+  // extension host, pty host and file watcher.
   const server = childProcess.spawn(process.execPath, args, {
-    env: { ...process.env, EXTENSIONS_GALLERY: '{"serviceUrl":""}', ...env },
-    stdio: ['ignore', output === 'inherit' ? process.stderr : output, output === 'inherit' ? process.stderr : output],
+    env: {
+      ...process.env,
+      EXTENSIONS_GALLERY: '{"serviceUrl":""}',
+      XDG_DATA_HOME: path.join(userDataDir, 'xdg-data'),
+      ...env,
+    },
+    stdio: ['ignore', output, output],
     detached: true,
   });
-  if (logFd !== undefined) {
-    fs.closeSync(logFd);
+  if (typeof output === 'number') {
+    fs.closeSync(output);
   }
 
   let exited = false;
@@ -346,25 +404,58 @@ async function startCodeServer(options) {
     });
   });
 
-  const stop = async () => {
-    if (exited) {
-      return;
-    }
+  const signalGroup = (signal) => {
     try {
-      process.kill(-server.pid, 'SIGTERM');
+      process.kill(-server.pid, signal);
     } catch (error) {
       if (error.code !== 'ESRCH') throw error;
     }
-    const timer = new Promise((resolve) => setTimeout(resolve, SERVER_STOP_TIMEOUT_MS, 'timeout'));
-    if ((await Promise.race([exitPromise, timer])) === 'timeout') {
-      log(`code-server (pid ${server.pid}) did not stop within ${SERVER_STOP_TIMEOUT_MS} ms of SIGTERM, sending SIGKILL`);
-      try {
-        process.kill(-server.pid, 'SIGKILL');
-      } catch (error) {
-        if (error.code !== 'ESRCH') throw error;
-      }
+  };
+
+  // The detached group would outlive this process, so end it when this
+  // process exits or gets a termination signal. A signal that no other
+  // listener handles is raised again, so the process still ends as usual.
+  const onExit = () => signalGroup('SIGTERM');
+  const onSignal = (signal) => {
+    signalGroup('SIGTERM');
+    if (process.listenerCount(signal) === 1) {
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    }
+  };
+  process.once('exit', onExit);
+  for (const signal of TERMINATION_SIGNALS) {
+    process.on(signal, onSignal);
+  }
+  const removeListeners = () => {
+    process.removeListener('exit', onExit);
+    for (const signal of TERMINATION_SIGNALS) {
+      process.removeListener(signal, onSignal);
+    }
+  };
+
+  const stop = async () => {
+    // The group can outlive the server's main process, so it is signalled
+    // even after that process exited.
+    signalGroup('SIGTERM');
+    if (exited) {
+      removeListeners();
+      return;
+    }
+    let timer;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, SERVER_STOP_TIMEOUT_MS, 'timeout');
+    });
+    const outcome = await Promise.race([exitPromise, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      log(
+        `code-server (pid ${server.pid}) did not stop within ${SERVER_STOP_TIMEOUT_MS} ms of SIGTERM, sending SIGKILL`,
+      );
+      signalGroup('SIGKILL');
       await exitPromise;
     }
+    removeListeners();
   };
 
   const url = `http://127.0.0.1:${port}/`;
@@ -373,7 +464,9 @@ async function startCodeServer(options) {
     if (exited) {
       const { code, signal } = await exitPromise;
       const where = logFile ? `\nLast lines of ${logFile}:\n${tail(logFile)}` : '';
-      throw new Error(`code-server exited before answering on ${url} (code ${code}, signal ${signal}).${where}`);
+      throw new Error(
+        `code-server exited before it responded on ${url} (code ${code}, signal ${signal}).${where}`,
+      );
     }
     if ((await probe(`${url}healthz`)) === 200) {
       break;
@@ -381,7 +474,9 @@ async function startCodeServer(options) {
     if (Date.now() > deadline) {
       await stop();
       const where = logFile ? `\nLast lines of ${logFile}:\n${tail(logFile)}` : '';
-      throw new Error(`code-server did not answer on ${url}healthz within ${timeoutMs} ms.${where}`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for code-server to respond on ${url}healthz.${where}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
@@ -405,7 +500,9 @@ if (require.main === module) {
   const [command] = process.argv.slice(2);
   if (command !== 'install') {
     process.stderr.write('Usage: node scripts/code-server.js install\n');
-    process.stderr.write(`Installs code-server ${CODE_SERVER_VERSION} into ${path.relative(process.cwd(), CACHE_DIR) || CACHE_DIR}, or reuses a complete install there.\n`);
+    process.stderr.write(
+      `Installs code-server ${CODE_SERVER_VERSION} into ${path.relative(process.cwd(), CACHE_DIR) || CACHE_DIR}, or reuses a complete install there.\n`,
+    );
     process.exit(2);
   }
   try {

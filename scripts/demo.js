@@ -11,7 +11,14 @@
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { REPO_ROOT, ensureCodeServer, installExtension, startCodeServer, isPortFree, findFreePort } = require('./code-server');
+const {
+  REPO_ROOT,
+  ensureCodeServer,
+  installExtension,
+  startCodeServer,
+  isPortFree,
+  findFreePort,
+} = require('./code-server');
 
 const DEFAULT_PORT = 8080;
 const DEMO_DIR = path.join(REPO_ROOT, '.cache', 'demo');
@@ -32,23 +39,32 @@ function parsePort(argv) {
   }
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`Invalid port ${JSON.stringify(text)} in ${source}: expected an integer from 1 to 65535.`);
+    throw new Error(
+      `Invalid port ${JSON.stringify(text)} in ${source}: expected an integer from 1 to 65535.`,
+    );
   }
   return port;
 }
 
 function build() {
   process.stderr.write('[demo] building the extension: node esbuild.js\n');
-  const result = childProcess.spawnSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, process.stderr] });
+  const result = childProcess.spawnSync(process.execPath, ['esbuild.js'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
   if (result.status !== 0) {
-    throw new Error(`Build failed (node esbuild.js exited with ${result.status ?? result.signal}). Fix the errors above and run the demo again.`);
+    throw new Error(
+      `Build failed (node esbuild.js exited with ${result.status ?? result.signal}). Fix the errors above and run the demo again.`,
+    );
   }
 }
 
 async function main() {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write('Usage: npm run demo [-- --port N]\nRuns the extension in code-server on 127.0.0.1:N (default: PORT or 8080) with samples/ open, until Ctrl+C.\n');
+    process.stdout.write(
+      'Usage: npm run demo [-- --port N]\nRuns the extension in code-server on 127.0.0.1:N (default: PORT or 8080) with samples/ open, until Ctrl+C.\n',
+    );
     return;
   }
   let port = parsePort(argv);
@@ -70,7 +86,9 @@ async function main() {
 
   const logFile = path.join(DEMO_DIR, 'code-server.log');
   fs.rmSync(logFile, { force: true });
-  process.stderr.write(`[demo] starting code-server on 127.0.0.1:${port} (log: ${path.relative(REPO_ROOT, logFile)})\n`);
+  process.stderr.write(
+    `[demo] starting code-server on 127.0.0.1:${port} (log: ${path.relative(REPO_ROOT, logFile)})\n`,
+  );
   const server = await startCodeServer({
     folder: SAMPLES_DIR,
     port,
@@ -79,8 +97,12 @@ async function main() {
     logFile,
   });
 
-  process.stdout.write(`\nTiny LLM is running in VS Code at:\n\n  ${server.url}?folder=${encodeURI(SAMPLES_DIR)}\n\n`);
-  process.stdout.write('Open a sample, select some text and run "Tiny LLM: Predict Next Word" from the Command Palette (F1).\n');
+  process.stdout.write(
+    `\nTiny LLM is running in VS Code at:\n\n  ${server.url}?folder=${encodeURI(SAMPLES_DIR)}\n\n`,
+  );
+  process.stdout.write(
+    'Open a sample, select some text and run "Tiny LLM: Predict Next Word" from the Command Palette (F1).\n',
+  );
   process.stdout.write('Press Ctrl+C to stop.\n');
 
   let stopping = false;
@@ -97,7 +119,9 @@ async function main() {
 
   server.process.once('exit', (code, signal) => {
     if (stopping) return;
-    process.stderr.write(`[demo] ERROR: code-server exited unexpectedly (code ${code}, signal ${signal}). See ${logFile}.\n`);
+    process.stderr.write(
+      `[demo] ERROR: code-server exited unexpectedly (code ${code}, signal ${signal}). See ${logFile}.\n`,
+    );
     process.exit(1);
   });
 }
