@@ -22,24 +22,96 @@ export interface Token {
 const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
 const graphemeSegmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 const WHITESPACE = /^\s+$/u;
+const WHITESPACE_CHARACTER = /\s/u;
 
-/** Returns the tokens of `text` in order. */
-export function tokenize(text: string): Token[] {
+/**
+ * Characters segmented in one call. V8's Intl.Segmenter takes time that
+ * grows with the square of the string's length (about 2 s for 128 KB in
+ * Node 20), so long text is segmented in pieces of about this size.
+ */
+const CHUNK_SIZE = 4096;
+/** How far past (or before) the nominal cut a chunk boundary is searched for. */
+const CUT_SEARCH = 1024;
+
+/** Returns the tokens of `text[start, end)` in order, with offsets into `text`. */
+export function tokenize(text: string, start = 0, end = text.length): Token[] {
   const tokens: Token[] = [];
-  for (const word of wordSegmenter.segment(text)) {
+  let from = start;
+  while (from < end) {
+    const to = end - from <= CHUNK_SIZE ? end : findCut(text, from + CHUNK_SIZE, 1, end);
+    tokenizeChunk(text.slice(from, to), from, tokens);
+    from = to;
+  }
+  return tokens;
+}
+
+/**
+ * Returns the last `count` tokens of `text`, segmenting only as much of its
+ * end as needed, so a 10 MB document costs about as much as its last page.
+ */
+export function tokenizeTail(text: string, count: number): Token[] {
+  let span = Math.max(CHUNK_SIZE, count * 16);
+  for (;;) {
+    const from = span >= text.length ? 0 : findCut(text, text.length - span, -1, text.length);
+    const tokens = tokenize(text, from);
+    if (tokens.length >= count || from === 0) {
+      return tokens.slice(Math.max(0, tokens.length - count));
+    }
+    span *= 2;
+  }
+}
+
+/**
+ * Returns an offset near `position` where the text can be cut without
+ * changing its tokens: just before a whitespace character that follows a
+ * non-whitespace one, since no word or grapheme spans that point. Searches
+ * in `direction` for up to CUT_SEARCH characters.
+ */
+function findCut(text: string, position: number, direction: 1 | -1, end: number): number {
+  for (let step = 0; step < CUT_SEARCH; step++) {
+    const q = position + step * direction;
+    if (q <= 0 || q >= end) {
+      break;
+    }
+    if (WHITESPACE_CHARACTER.test(text[q]) && !WHITESPACE_CHARACTER.test(text[q - 1])) {
+      return q;
+    }
+  }
+  // NOTE: text with no whitespace for CUT_SEARCH characters (long runs of
+  // Chinese, Japanese or Thai, say) is cut at a grapheme boundary instead,
+  // which may split the one word that spans the cut into two tokens.
+  const q = Math.min(Math.max(position, 1), end - 1);
+  const window = text.slice(Math.max(0, q - 64), q + 64);
+  let cut = q;
+  for (const grapheme of graphemeSegmenter.segment(window)) {
+    const offset = Math.max(0, q - 64) + grapheme.index;
+    if (offset >= q) {
+      cut = offset;
+      break;
+    }
+  }
+  return cut;
+}
+
+function tokenizeChunk(chunk: string, offset: number, tokens: Token[]): void {
+  for (const word of wordSegmenter.segment(chunk)) {
+    const start = offset + word.index;
     if (word.isWordLike) {
-      tokens.push({ text: word.segment, start: word.index, end: word.index + word.segment.length });
+      tokens.push({ text: word.segment, start, end: start + word.segment.length });
       continue;
     }
     for (const grapheme of graphemeSegmenter.segment(word.segment)) {
       if (WHITESPACE.test(grapheme.segment)) {
         continue;
       }
-      const start = word.index + grapheme.index;
-      tokens.push({ text: grapheme.segment, start, end: start + grapheme.segment.length });
+      const graphemeStart = start + grapheme.index;
+      tokens.push({
+        text: grapheme.segment,
+        start: graphemeStart,
+        end: graphemeStart + grapheme.segment.length,
+      });
     }
   }
-  return tokens;
 }
 
 /** Token strings indexed by id, with the reverse lookup. */
