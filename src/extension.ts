@@ -5,9 +5,12 @@
  */
 import * as vscode from 'vscode';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector/inspectorPanel';
+import { exportHeatmap, exportTrace } from './exportCommands';
 import { TokenHoverProvider } from './hoverProvider';
+import { HeatmapFormat } from './messages';
 import { PredictCommand, UserFacingError } from './predictCommand';
 import { RunStore } from './runStore';
+import { SelectionFollower } from './selectionFollower';
 import { SETTINGS_SECTION, resetReportedProblems } from './settings';
 
 /** What `activate` returns: read-only views of the extension's state, for tests and other extensions. */
@@ -44,6 +47,17 @@ export function activate(context: vscode.ExtensionContext): TinyLlmApi {
     vscode.commands.registerCommand('tinyLlm.openInspector', () =>
       reportFailure(log, 'Open Attention Inspector', showInspector),
     ),
+    vscode.commands.registerCommand('tinyLlm.exportTrace', (target?: vscode.Uri) =>
+      reportFailureAsync(log, 'Export Trace', () => exportTrace(store, target)),
+    ),
+    vscode.commands.registerCommand(
+      'tinyLlm.exportHeatmap',
+      (format?: HeatmapFormat, target?: vscode.Uri) =>
+        reportFailureAsync(log, 'Export Heatmap', () => exportHeatmap(store, format, target)),
+    ),
+    new SelectionFollower((editor) => predict.execute(editor, { quiet: true }), log),
+    // Shows the export commands in the Command Palette once there is a run to export.
+    store.onDidChange(() => vscode.commands.executeCommand('setContext', 'tinyLlm.hasRun', true)),
     vscode.languages.registerHoverProvider({ pattern: '**' }, new TokenHoverProvider(store)),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) =>
@@ -84,6 +98,21 @@ function reportFailure<T>(
       `Tiny LLM: ${command} failed: ${error instanceof Error ? error.message : String(error)}. See the Tiny LLM output for details.`,
     );
     return undefined;
+  }
+}
+
+/** Awaits an async command's handler and reports its failure like `reportFailure`. */
+async function reportFailureAsync<T>(
+  log: vscode.LogOutputChannel,
+  command: string,
+  handler: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await handler();
+  } catch (error) {
+    return reportFailure(log, command, () => {
+      throw error;
+    });
   }
 }
 

@@ -20,12 +20,27 @@ export interface InspectorRun {
   readonly run: RunJson;
 }
 
-export type HostMessage = { readonly type: 'showRun'; readonly inspectorRun: InspectorRun };
+/** Image formats the heatmap exports to. */
+export type HeatmapFormat = 'svg' | 'png';
+
+export type HostMessage =
+  | { readonly type: 'showRun'; readonly inspectorRun: InspectorRun }
+  /** Asks the webview to draw the current heatmap, with its highlight, in `format`. */
+  | { readonly type: 'exportHeatmap'; readonly format: HeatmapFormat };
 
 export type WebviewMessage =
   | { readonly type: 'ready' }
   /** Select token `index` of the current run in the editor. */
-  | { readonly type: 'revealToken'; readonly index: number };
+  | { readonly type: 'revealToken'; readonly index: number }
+  /** Highlight token `index` in the editor, or remove the highlight when null. */
+  | { readonly type: 'highlightToken'; readonly index: number | null }
+  /** Save the current run as JSON. */
+  | { readonly type: 'exportTrace' }
+  /** Save a heatmap image: SVG text, or a PNG as a base64 data URL. */
+  | { readonly type: 'saveHeatmap'; readonly format: HeatmapFormat; readonly data: string };
+
+const isTokenIndex = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
 /** Returns whether `value` is a well-formed message from the webview. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
@@ -35,10 +50,15 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
   const message = value as Record<string, unknown>;
   switch (message.type) {
     case 'ready':
+    case 'exportTrace':
       return true;
     case 'revealToken':
+      return isTokenIndex(message.index);
+    case 'highlightToken':
+      return message.index === null || isTokenIndex(message.index);
+    case 'saveHeatmap':
       return (
-        typeof message.index === 'number' && Number.isInteger(message.index) && message.index >= 0
+        (message.format === 'svg' || message.format === 'png') && typeof message.data === 'string'
       );
     default:
       return false;
@@ -51,6 +71,9 @@ export function isHostMessage(value: unknown): value is HostMessage {
     return false;
   }
   const message = value as Record<string, unknown>;
+  if (message.type === 'exportHeatmap') {
+    return message.format === 'svg' || message.format === 'png';
+  }
   if (
     message.type !== 'showRun' ||
     typeof message.inspectorRun !== 'object' ||

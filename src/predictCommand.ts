@@ -39,9 +39,15 @@ export class PredictCommand {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  /** Runs the command on the active editor. */
-  execute(): PredictionResult {
-    const editor = vscode.window.activeTextEditor;
+  /**
+   * Runs the model on `editor` (the active one by default). A quiet run, made
+   * for a selection change rather than a command, shows no notifications and
+   * leaves the inspector where it is.
+   */
+  execute(
+    editor = vscode.window.activeTextEditor,
+    { quiet }: { quiet: boolean } = { quiet: false },
+  ): PredictionResult {
     if (editor === undefined) {
       throw new UserFacingError('Open a text file and select some text to predict its next word.');
     }
@@ -76,12 +82,22 @@ export class PredictCommand {
       run: { ...json, tokens },
     };
     this.store.add(editor.document, inspectorRun);
+    const result: PredictionResult = {
+      word: run.prediction.word,
+      id: run.prediction.id,
+      probability: run.prediction.probability,
+      tokens,
+      vocabulary: json.vocabulary,
+    };
     this.log.info(
       `Predicted "${run.prediction.word}" from ${run.tokens.length} tokens of ${input.source.fileName} ` +
         `in ${elapsed.toFixed(1)} ms`,
     );
 
     this.showStatus(run.prediction.word, run.prediction.probability, run.tokens.length);
+    if (quiet) {
+      return result;
+    }
     if (input.notice !== undefined) {
       void vscode.window.showInformationMessage(input.notice);
     }
@@ -92,14 +108,7 @@ export class PredictCommand {
       );
     }
     this.showInspector();
-
-    return {
-      word: run.prediction.word,
-      id: run.prediction.id,
-      probability: run.prediction.probability,
-      tokens,
-      vocabulary: json.vocabulary,
-    };
+    return result;
   }
 
   private showStatus(word: string, probability: number, tokenCount: number): void {

@@ -4,9 +4,18 @@
  * is ready, and relays the webview's requests to the editor.
  */
 import * as vscode from 'vscode';
-import { HostMessage, InspectorRun, isWebviewMessage } from '../messages';
+import { HeatmapFormat, HostMessage, InspectorRun, isWebviewMessage } from '../messages';
 import { RunStore } from '../runStore';
+import { chooseTarget, writeHeatmap, writeTrace } from './exports';
 import { renderInspectorHtml } from './html';
+
+/** Marks the token under the pointer in the inspector, in the editor. */
+const tokenHighlight = vscode.window.createTextEditorDecorationType({
+  backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
+  borderColor: new vscode.ThemeColor('editor.findMatchBorder'),
+  borderStyle: 'solid',
+  borderWidth: '1px',
+});
 
 export const INSPECTOR_VIEW_TYPE = 'tinyLlm.inspector';
 
@@ -15,6 +24,8 @@ export class InspectorPanel implements vscode.Disposable {
 
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
+  /** Where the next heatmap the webview sends is saved; set by an export command. */
+  private pendingHeatmapTarget: vscode.Uri | undefined;
 
   /** Reveals the inspector, creating it beside the editor if needed. */
   static createOrShow(
@@ -51,6 +62,22 @@ export class InspectorPanel implements vscode.Disposable {
   /** Returns whether an inspector panel exists. */
   static isOpen(): boolean {
     return InspectorPanel.current !== undefined;
+  }
+
+  /** Returns the open inspector, if any. */
+  static get instance(): InspectorPanel | undefined {
+    return InspectorPanel.current;
+  }
+
+  /**
+   * Asks the webview to draw its heatmap as `format` and saves the result to
+   * `target`. Resolves once the request is sent; the file is written when the
+   * webview answers.
+   */
+  requestHeatmap(format: HeatmapFormat, target: vscode.Uri): void {
+    this.pendingHeatmapTarget = target;
+    const message: HostMessage = { type: 'exportHeatmap', format };
+    void this.panel.webview.postMessage(message);
   }
 
   private constructor(
@@ -90,6 +117,69 @@ export class InspectorPanel implements vscode.Disposable {
       case 'revealToken':
         void this.revealToken(message.index);
         break;
+      case 'highlightToken':
+        this.highlightToken(message.index);
+        break;
+      case 'exportTrace':
+        void this.exportTrace();
+        break;
+      case 'saveHeatmap':
+        void this.saveHeatmap(message.format, message.data);
+        break;
+    }
+  }
+
+  private highlightToken(index: number | null): void {
+    const token = index === null ? undefined : this.store.latest?.run.tokens[index];
+    const uri = this.store.latestDocument?.toString();
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() !== uri || token === undefined) {
+        editor.setDecorations(tokenHighlight, []);
+        continue;
+      }
+      const range = new vscode.Range(
+        editor.document.positionAt(token.start),
+        editor.document.positionAt(token.end),
+      );
+      editor.setDecorations(tokenHighlight, [range]);
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }
+  }
+
+  private async exportTrace(): Promise<void> {
+    const latest = this.store.latest;
+    if (latest === undefined) {
+      return;
+    }
+    await this.reportFailure('export the trace', async () => {
+      const target = await chooseTarget('json', undefined);
+      if (target !== undefined) {
+        await writeTrace(target, latest);
+        this.log.info(`Exported the trace to ${target.fsPath}`);
+      }
+    });
+  }
+
+  private async saveHeatmap(format: HeatmapFormat, data: string): Promise<void> {
+    const requested = this.pendingHeatmapTarget;
+    this.pendingHeatmapTarget = undefined;
+    await this.reportFailure('export the heatmap', async () => {
+      const target = await chooseTarget(format, requested);
+      if (target !== undefined) {
+        await writeHeatmap(target, format, data);
+        this.log.info(`Exported the heatmap to ${target.fsPath}`);
+      }
+    });
+  }
+
+  private async reportFailure(action: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.log.error(`Could not ${action}`, error);
+      void vscode.window.showErrorMessage(
+        `Tiny LLM could not ${action}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

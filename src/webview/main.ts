@@ -1,10 +1,14 @@
 /**
  * The inspector's script in the webview. It reports `ready` to the host,
- * draws every run the host sends, and keeps the latest run in the webview
- * state so that the panel redraws at once when it is shown again.
+ * draws every run the host sends, keeps the latest run in the webview state
+ * so that the panel redraws at once when it is shown again, and carries out
+ * the reader's highlights and exports.
  */
-import { InspectorRun, WebviewMessage, isHostMessage } from '../messages';
-import { ViewState, renderRun } from './render';
+import { HeatmapFormat, InspectorRun, WebviewMessage, isHostMessage } from '../messages';
+import { readHeatmapColours } from './colours';
+import { heatmapSvg } from './heatmapSvg';
+import { ALL_HEADS, RenderedRun, ViewState, renderRun } from './render';
+import { firstDrawnToken } from './tables';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -22,24 +26,95 @@ interface SavedState {
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root') as HTMLElement;
 let current: SavedState | undefined;
+let rendered: RenderedRun | undefined;
+let highlighted: number | null = null;
 
 function draw(state: SavedState): void {
   current = state;
+  highlighted = null;
   vscode.setState(state);
-  renderRun(root, state.inspectorRun, state.view, {
+  rendered = renderRun(root, state.inspectorRun, state.view, {
     onTokenClick: (index) => vscode.postMessage({ type: 'revealToken', index }),
+    onTokenHover: highlight,
     onHeadChange: (head) => draw({ ...state, view: { ...state.view, head } }),
+    onExport: (kind) =>
+      kind === 'json' ? vscode.postMessage({ type: 'exportTrace' }) : exportHeatmap(kind),
   });
   document.body.dataset.state = 'ready';
   document.body.dataset.sequence = String(state.inspectorRun.sequence);
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  if (!isHostMessage(event.data)) {
-    console.warn('Tiny LLM inspector ignored a malformed message', event.data);
+/** Marks token `index`'s rows and heatmap column here and its range in the editor. */
+function highlight(index: number | null): void {
+  for (const node of root.querySelectorAll('.highlight, .highlight-column')) {
+    node.classList.remove('highlight', 'highlight-column');
+  }
+  highlighted = index;
+  if (index !== null) {
+    for (const node of root.querySelectorAll(`[data-row="${index}"]`)) {
+      node.classList.add('highlight');
+    }
+    for (const node of root.querySelectorAll(`[data-column="${index}"]`)) {
+      node.classList.add('highlight-column');
+    }
+  }
+  rendered?.canvas?.highlight(index);
+  vscode.postMessage({ type: 'highlightToken', index });
+}
+
+/** Draws the shown head's heatmap with the current highlight and sends it to the host to save. */
+async function exportHeatmap(format: HeatmapFormat): Promise<void> {
+  if (current === undefined) {
     return;
   }
-  const { inspectorRun } = event.data;
+  const { run } = current.inspectorRun;
+  const tokens = run.tokens.map((token) => token.text);
+  const head = current.view.head === ALL_HEADS ? 0 : current.view.head;
+  const canvas = rendered?.canvas;
+  if (format === 'png' && canvas !== undefined) {
+    vscode.postMessage({
+      type: 'saveHeatmap',
+      format,
+      data: canvas.snapshot().toDataURL('image/png'),
+    });
+    return;
+  }
+  const svg = heatmapSvg({
+    weights: run.stages.weights,
+    head: Math.min(head, run.config.heads - 1),
+    tokens,
+    first: firstDrawnToken(tokens.length),
+    causalMask: run.config.causalMask,
+    highlighted,
+    colours: readHeatmapColours(),
+  });
+  const data = format === 'svg' ? svg : await svgToPng(svg);
+  vscode.postMessage({ type: 'saveHeatmap', format, data });
+}
+
+/** Rasterises an SVG document to a PNG data URL. */
+async function svgToPng(svg: string): Promise<string> {
+  const image = new Image();
+  image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  canvas.getContext('2d')?.drawImage(image, 0, 0);
+  return canvas.toDataURL('image/png');
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const message = event.data;
+  if (!isHostMessage(message)) {
+    console.warn('Tiny LLM inspector ignored a malformed message', message);
+    return;
+  }
+  if (message.type === 'exportHeatmap') {
+    void exportHeatmap(message.format);
+    return;
+  }
+  const { inspectorRun } = message;
   // A run older than the one on screen arrived late; the newer one stays.
   if (current !== undefined && inspectorRun.sequence < current.inspectorRun.sequence) {
     return;
@@ -47,7 +122,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   draw({ inspectorRun, view: current?.view ?? { head: 0 } });
 });
 
-const saved = vscode.getState() as SavedState | undefined;
+const saved = vscode.getState() as SavedState | undefined | null;
 if (
   saved !== undefined &&
   saved !== null &&

@@ -14,16 +14,30 @@ import {
   StageText,
   UNTRAINED_NOTICE,
 } from './explanations';
+import { CanvasHeatmap, canvasHeatmap } from './heatmapCanvas';
+import { predictionsTable } from './predictions';
 import { MAX_DRAWN_TOKENS, firstDrawnToken, heatmapTable, matrixTable } from './tables';
+
+/** Head value that shows every head side by side. */
+export const ALL_HEADS = -1;
 
 /** The reader's choices that survive a redraw. */
 export interface ViewState {
+  /** The attention head shown, or ALL_HEADS. */
   head: number;
 }
 
 export interface RenderCallbacks {
   readonly onTokenClick: (index: number) => void;
+  readonly onTokenHover: (index: number | null) => void;
   readonly onHeadChange: (head: number) => void;
+  readonly onExport: (kind: 'json' | 'svg' | 'png') => void;
+}
+
+/** What the drawing offers to its caller after it is on screen. */
+export interface RenderedRun {
+  /** The full-size canvas heatmap of the shown head, when the run is too long for a table. */
+  readonly canvas: CanvasHeatmap | undefined;
 }
 
 /** Replaces the content of `root` with the drawing of `inspectorRun`. */
@@ -32,7 +46,7 @@ export function renderRun(
   inspectorRun: InspectorRun,
   view: ViewState,
   callbacks: RenderCallbacks,
-): void {
+): RenderedRun {
   const { run, source } = inspectorRun;
   const { config, stages } = run;
   const labels = run.tokens.map((token) => token.text);
@@ -42,16 +56,21 @@ export function renderRun(
   const dHead = d / h;
   const dFF = config.feedForwardSize;
   const V = run.vocabulary.length;
-  const head = Math.min(view.head, h - 1);
+  const head =
+    view.head === ALL_HEADS && h > 1 ? ALL_HEADS : Math.max(0, Math.min(view.head, h - 1));
   const firstRow = firstDrawnToken(T);
+  const canvas =
+    T > MAX_DRAWN_TOKENS && head !== ALL_HEADS
+      ? canvasHeatmap(stages.weights, head, labels, config.causalMask)
+      : undefined;
 
   const sections: HTMLElement[] = [
-    header(run, source.fileName, source.description),
+    header(run, source.fileName, source.description, callbacks.onExport),
     section(
       1,
       STAGE_TEXT.tokens,
       `${T} tokens → ${V} ids`,
-      tokenChips(run, callbacks.onTokenClick),
+      tokenChips(run, callbacks),
       vocabularyTable(run),
     ),
     section(
@@ -61,7 +80,12 @@ export function renderRun(
       matrixTable(stages.embeddings, labels, firstRow, 'Embedding vectors, one row per token'),
       element('p', { className: 'note', text: POSITION_NOTE }),
     ),
-    attentionSection(run, labels, head, firstRow, callbacks.onHeadChange, { T, d, h, dHead }),
+    attentionSection(run, labels, head, firstRow, canvas, callbacks.onHeadChange, {
+      T,
+      d,
+      h,
+      dHead,
+    }),
     section(
       4,
       STAGE_TEXT.hidden,
@@ -71,7 +95,13 @@ export function renderRun(
       matrixTable(stages.feedForward, labels, firstRow, 'Feed-forward output F'),
       matrixTable(stages.output, labels, firstRow, 'Final vectors Y = R + F'),
     ),
-    section(5, STAGE_TEXT.output, `1×${d} @ ${d}×${V} + ${V} → 1×${V}`, candidateChart(run)),
+    section(
+      5,
+      STAGE_TEXT.output,
+      `1×${d} @ ${d}×${V} + ${V} → 1×${V}`,
+      candidateChart(run),
+      predictionsTable(run, firstRow),
+    ),
   ];
   if (T > MAX_DRAWN_TOKENS) {
     sections.splice(
@@ -92,14 +122,35 @@ export function renderRun(
     );
   }
   root.replaceChildren(...sections);
+  return { canvas };
 }
 
-function header(run: RunJson, fileName: string, description: string): HTMLElement {
+function header(
+  run: RunJson,
+  fileName: string,
+  description: string,
+  onExport: RenderCallbacks['onExport'],
+): HTMLElement {
   const { prediction } = run;
+  const button = (text: string, kind: 'json' | 'svg' | 'png'): HTMLElement => {
+    const node = element('button', {
+      text,
+      attributes: { type: 'button', 'data-testid': `export-${kind}` },
+    });
+    node.addEventListener('click', () => onExport(kind));
+    return node;
+  };
   return element(
     'header',
     {},
     element('h1', { text: 'Attention Inspector' }),
+    element(
+      'div',
+      { className: 'toolbar', attributes: { role: 'toolbar', 'aria-label': 'Export' } },
+      button('Export trace (JSON)', 'json'),
+      button('Heatmap as SVG', 'svg'),
+      button('Heatmap as PNG', 'png'),
+    ),
     element('p', { className: 'source', text: `${description} of ${fileName}` }),
     element(
       'div',
@@ -157,7 +208,7 @@ function stageFacts(text: StageText, shapes: string): HTMLElement {
   );
 }
 
-function tokenChips(run: RunJson, onClick: (index: number) => void): HTMLElement {
+function tokenChips(run: RunJson, callbacks: RenderCallbacks): HTMLElement {
   const list = element('ol', {
     className: 'tokens',
     attributes: { 'aria-label': 'Tokens with their ids' },
@@ -168,12 +219,21 @@ function tokenChips(run: RunJson, onClick: (index: number) => void): HTMLElement
       {
         className: 'token',
         title: `Select “${token.text}” in the editor`,
-        attributes: { 'data-testid': 'token', 'data-id': String(token.id), type: 'button' },
+        attributes: {
+          'data-testid': 'token',
+          'data-id': String(token.id),
+          'data-row': String(index),
+          type: 'button',
+        },
       },
       element('span', { className: 'token-text', text: token.text }),
       element('span', { className: 'token-id', text: String(token.id) }),
     );
-    chip.addEventListener('click', () => onClick(index));
+    chip.addEventListener('click', () => callbacks.onTokenClick(index));
+    chip.addEventListener('mouseenter', () => callbacks.onTokenHover(index));
+    chip.addEventListener('focus', () => callbacks.onTokenHover(index));
+    chip.addEventListener('mouseleave', () => callbacks.onTokenHover(null));
+    chip.addEventListener('blur', () => callbacks.onTokenHover(null));
     list.append(element('li', {}, chip));
   });
   return list;
@@ -220,33 +280,43 @@ function attentionSection(
   labels: readonly string[],
   head: number,
   firstRow: number,
+  canvas: CanvasHeatmap | undefined,
   onHeadChange: (head: number) => void,
   { T, d, h, dHead }: Sizes,
 ): HTMLElement {
   const { stages, config } = run;
   const projection = `${T}×${d} @ ${d}×${d} → ${T}×${d}`;
-  const heatmap = (
-    stage: StageJson,
-    colour: boolean,
-    caption: string,
-    testId: string,
-  ): HTMLElement =>
-    heatmapTable({
-      stage,
-      head,
-      tokens: labels,
-      causalMask: config.causalMask,
-      colour,
-      caption,
-      testId,
-    });
+  const shownHeads = head === ALL_HEADS ? Array.from({ length: h }, (_, k) => k) : [head];
+  // One table per shown head, side by side when there are several.
+  const heatmaps = (stage: StageJson, colour: boolean, name: string, testId: string) =>
+    element(
+      'div',
+      { className: shownHeads.length > 1 ? 'heads' : 'head' },
+      ...shownHeads.map((k) =>
+        heatmapTable({
+          stage,
+          head: k,
+          tokens: labels,
+          causalMask: config.causalMask,
+          colour,
+          caption: `${name}, head ${k + 1} of ${h}`,
+          testId,
+        }),
+      ),
+    );
+  const scaleNote =
+    `Each dot product is multiplied by 1/√${dHead} = ${(1 / Math.sqrt(dHead)).toFixed(4)} ` +
+    'before the softmax; the table shows the scaled scores.';
 
   return section(
     3,
     {
       title: 'Attention',
       formula: 'softmax(Q @ K.T / sqrt(d_head)) @ V',
-      explanation: 'Attention lets each token gather information from the other tokens.',
+      explanation:
+        'Attention lets each token gather information from the other tokens. With several ' +
+        'heads, each head does this on its own slice of the columns and can look for ' +
+        'something different.',
     },
     `${T}×${d} → ${T}×${d}, ${h} head${h === 1 ? '' : 's'} of ${dHead} columns`,
     headSelector(h, head, onHeadChange),
@@ -257,10 +327,12 @@ function attentionSection(
     subStage(STAGE_TEXT.values, projection),
     matrixTable(stages.values, labels, firstRow, 'Values V'),
     subStage(STAGE_TEXT.scores, `${T}×${dHead} @ ${dHead}×${T} → ${T}×${T} per head`),
-    heatmap(stages.scores, false, `Scaled scores, head ${head + 1} of ${h}`, 'scores'),
+    element('p', { className: 'note', text: scaleNote }),
+    heatmaps(stages.scores, false, 'Scaled scores', 'scores'),
     subStage(STAGE_TEXT.weights, `${T}×${T} → ${T}×${T} per head, rows sum to 1`),
     element('p', { className: 'note', text: config.causalMask ? CAUSAL_MASK_NOTE : NO_MASK_NOTE }),
-    heatmap(stages.weights, true, `Attention weights, head ${head + 1} of ${h}`, 'heatmap'),
+    canvas?.element ?? element('span'),
+    heatmaps(stages.weights, true, 'Attention weights', 'heatmap'),
     subStage(
       STAGE_TEXT.context,
       `${T}×${T} @ ${T}×${dHead} → ${T}×${dHead} per head, joined to ${T}×${d}`,
@@ -284,6 +356,12 @@ function headSelector(heads: number, head: number, onChange: (head: number) => v
     option.selected = k === head;
     select.append(option);
   }
+  const all = element('option', {
+    text: 'All heads side by side',
+    attributes: { value: String(ALL_HEADS) },
+  });
+  all.selected = head === ALL_HEADS;
+  select.append(all);
   select.addEventListener('change', () => onChange(Number(select.value)));
   return element('label', { className: 'head-select' }, 'Show attention head ', select);
 }

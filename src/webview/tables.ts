@@ -46,7 +46,7 @@ export function matrixTable(
   for (let r = firstRow; r < rows; r++) {
     const row = element(
       'tr',
-      {},
+      { attributes: { 'data-row': String(r) } },
       element('th', { text: rowLabels[r], attributes: { scope: 'row' } }),
     );
     for (let c = 0; c < drawnColumns; c++) {
@@ -66,7 +66,7 @@ export function matrixTable(
     notes.length > 0 ? `${caption} (showing the ${notes.join(' and the ')})` : caption;
   return element(
     'div',
-    { className: 'table-scroll' },
+    { className: 'table-scroll', attributes: { tabindex: '0' } },
     element(
       'table',
       { className: 'matrix' },
@@ -121,7 +121,7 @@ export function heatmapTable(options: HeatmapOptions): HTMLElement {
         className: masked ? 'masked' : 'value',
         text: masked ? '–' : formatNumber(value),
         title: `${tokens[i]} → ${tokens[j]}: ${masked ? 'masked' : value.toFixed(4)}`,
-        attributes: { 'data-testid': `${options.testId}-cell` },
+        attributes: { 'data-testid': `${options.testId}-cell`, 'data-column': String(j) },
       });
       if (options.colour && !masked && Number.isFinite(value)) {
         cell.style.setProperty('--weight', String(Math.min(1, Math.max(0, value))));
@@ -134,7 +134,7 @@ export function heatmapTable(options: HeatmapOptions): HTMLElement {
     first > 0 ? `${options.caption} (last ${count - first} of ${count} tokens)` : options.caption;
   return element(
     'div',
-    { className: 'table-scroll' },
+    { className: 'table-scroll', attributes: { tabindex: '0' } },
     element(
       'table',
       {

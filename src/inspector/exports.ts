@@ -1,0 +1,55 @@
+/**
+ * Saves what the inspector exports: the latest run as JSON, and heatmap
+ * images that the webview draws. A caller may pass the target file (tests
+ * and scripts do); otherwise a save dialog asks for it.
+ */
+import * as vscode from 'vscode';
+import { HeatmapFormat, InspectorRun } from '../messages';
+
+const FILTERS: Record<'json' | HeatmapFormat, Record<string, string[]>> = {
+  json: { 'JSON trace': ['json'] },
+  svg: { 'SVG image': ['svg'] },
+  png: { 'PNG image': ['png'] },
+};
+
+/** Returns `target`, or the file the user picks; undefined when the dialog is cancelled. */
+export async function chooseTarget(
+  kind: 'json' | HeatmapFormat,
+  target: vscode.Uri | undefined,
+): Promise<vscode.Uri | undefined> {
+  if (target !== undefined) {
+    return target;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const name = kind === 'json' ? 'tiny-llm-trace.json' : `tiny-llm-heatmap.${kind}`;
+  return vscode.window.showSaveDialog({
+    defaultUri: folder === undefined ? undefined : vscode.Uri.joinPath(folder, name),
+    filters: FILTERS[kind],
+    saveLabel: 'Export',
+  });
+}
+
+/** Writes the run as formatted JSON. */
+export async function writeTrace(target: vscode.Uri, inspectorRun: InspectorRun): Promise<void> {
+  const text = JSON.stringify({ source: inspectorRun.source, ...inspectorRun.run }, null, 1);
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+}
+
+/** Writes heatmap data from the webview: SVG text, or a PNG base64 data URL. */
+export async function writeHeatmap(
+  target: vscode.Uri,
+  format: HeatmapFormat,
+  data: string,
+): Promise<void> {
+  let bytes: Uint8Array;
+  if (format === 'svg') {
+    bytes = new TextEncoder().encode(data);
+  } else {
+    const prefix = 'data:image/png;base64,';
+    if (!data.startsWith(prefix)) {
+      throw new Error('the webview sent a PNG that is not a base64 data URL');
+    }
+    bytes = Buffer.from(data.slice(prefix.length), 'base64');
+  }
+  await vscode.workspace.fs.writeFile(target, bytes);
+}
