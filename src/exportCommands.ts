@@ -15,12 +15,13 @@ export async function exportTrace(
   target?: vscode.Uri,
 ): Promise<vscode.Uri | undefined> {
   const latest = store.latest;
-  if (latest === undefined) {
+  const modelRun = store.latestModelRun;
+  if (latest === undefined || modelRun === undefined) {
     throw new UserFacingError('Nothing to export yet: run Tiny LLM: Predict Next Word first.');
   }
   const file = await chooseTarget('json', target);
   if (file !== undefined) {
-    await writeTrace(file, latest);
+    await writeTrace(file, latest, modelRun);
   }
   return file;
 }

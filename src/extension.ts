@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector/inspectorPanel';
 import { exportHeatmap, exportTrace } from './exportCommands';
 import { TokenHoverProvider } from './hoverProvider';
-import { HeatmapFormat } from './messages';
+import { HeatmapFormat, RunInput, RunSource, SavedInspectorState, isRunInput } from './messages';
 import { PredictCommand, UserFacingError } from './predictCommand';
 import { RunStore } from './runStore';
 import { SelectionFollower } from './selectionFollower';
@@ -60,8 +60,15 @@ export function activate(context: vscode.ExtensionContext): TinyLlmApi {
     store.onDidChange(() => vscode.commands.executeCommand('setContext', 'tinyLlm.hasRun', true)),
     vscode.languages.registerHoverProvider({ pattern: '**' }, new TokenHoverProvider(store)),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) =>
-        InspectorPanel.revive(panel, context.extensionUri, store, log),
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        InspectorPanel.revive(panel, context.extensionUri, store, log);
+        const saved = state as Partial<SavedInspectorState> | undefined;
+        if (store.latest === undefined && isRunInput(saved?.input) && saved?.source) {
+          reportFailure(log, 'Restore the inspector', () =>
+            predict.restore(saved.input as RunInput, saved.source as RunSource),
+          );
+        }
+      },
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(SETTINGS_SECTION)) {

@@ -1,15 +1,24 @@
 /**
  * The messages between the extension host and the inspector webview. Both
  * sides import these types, and each side checks what it receives with the
- * guard below before acting on it.
+ * guards below before acting on it.
  */
-import type { RunJson } from './model/serialize';
+import type { InspectorPayload } from './inspector/payload';
 
 /** Where the text of a run came from, for the inspector's heading. */
 export interface RunSource {
   readonly fileName: string;
-  /** One sentence on what was read, for example "Selection, lines 3–5". */
+  /** What was read, for example "Selection, lines 3–5". */
   readonly description: string;
+}
+
+/** The text a run read, enough to compute the run again after a window reload. */
+export interface RunInput {
+  readonly text: string;
+  /** Document offset of the text's first character. */
+  readonly offset: number;
+  /** The document, as a URI string. */
+  readonly document: string;
 }
 
 /** Everything the inspector draws for one run. */
@@ -17,7 +26,20 @@ export interface InspectorRun {
   /** Increases with every run, so the webview can drop a late older one. */
   readonly sequence: number;
   readonly source: RunSource;
-  readonly run: RunJson;
+  readonly input: RunInput;
+  readonly payload: InspectorPayload;
+}
+
+/**
+ * What the webview keeps in its state: enough to compute the run again when
+ * VS Code restores the panel after a window reload, but not the numbers.
+ */
+export interface SavedInspectorState {
+  readonly input: RunInput;
+  readonly source: RunSource;
+  readonly sequence: number;
+  /** The attention head shown, or -1 for all heads side by side. */
+  readonly head: number;
 }
 
 /** Image formats the heatmap exports to. */
@@ -42,54 +64,60 @@ export type WebviewMessage =
 const isTokenIndex = (value: unknown): boolean =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
 /** Returns whether `value` is a well-formed message from the webview. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
-  if (typeof value !== 'object' || value === null) {
+  if (!isRecord(value)) {
     return false;
   }
-  const message = value as Record<string, unknown>;
-  switch (message.type) {
+  switch (value.type) {
     case 'ready':
     case 'exportTrace':
       return true;
     case 'revealToken':
-      return isTokenIndex(message.index);
+      return isTokenIndex(value.index);
     case 'highlightToken':
-      return message.index === null || isTokenIndex(message.index);
+      return value.index === null || isTokenIndex(value.index);
     case 'saveHeatmap':
-      return (
-        (message.format === 'svg' || message.format === 'png') && typeof message.data === 'string'
-      );
+      return (value.format === 'svg' || value.format === 'png') && typeof value.data === 'string';
     default:
       return false;
   }
 }
 
+/** Returns whether `value` is a well-formed run input, as kept in the webview's state. */
+export function isRunInput(value: unknown): value is RunInput {
+  return (
+    isRecord(value) &&
+    typeof value.text === 'string' &&
+    typeof value.offset === 'number' &&
+    typeof value.document === 'string'
+  );
+}
+
 /** Returns whether `value` is a well-formed message from the host. */
 export function isHostMessage(value: unknown): value is HostMessage {
-  if (typeof value !== 'object' || value === null) {
+  if (!isRecord(value)) {
     return false;
   }
-  const message = value as Record<string, unknown>;
-  if (message.type === 'exportHeatmap') {
-    return message.format === 'svg' || message.format === 'png';
+  if (value.type === 'exportHeatmap') {
+    return value.format === 'svg' || value.format === 'png';
   }
-  if (
-    message.type !== 'showRun' ||
-    typeof message.inspectorRun !== 'object' ||
-    message.inspectorRun === null
-  ) {
+  if (value.type !== 'showRun' || !isRecord(value.inspectorRun)) {
     return false;
   }
-  const inspectorRun = message.inspectorRun as Record<string, unknown>;
-  const run = inspectorRun.run as Record<string, unknown> | undefined;
+  const { sequence, source, input, payload } = value.inspectorRun;
   return (
-    typeof inspectorRun.sequence === 'number' &&
-    typeof inspectorRun.source === 'object' &&
-    typeof run === 'object' &&
-    run !== null &&
-    Array.isArray(run.tokens) &&
-    Array.isArray(run.vocabulary) &&
-    typeof run.stages === 'object'
+    typeof sequence === 'number' &&
+    isRecord(source) &&
+    isRunInput(input) &&
+    isRecord(payload) &&
+    Array.isArray(payload.tokens) &&
+    Array.isArray(payload.vocabulary) &&
+    isRecord(payload.weights) &&
+    payload.weights.data instanceof Float32Array &&
+    isRecord(payload.matrices)
   );
 }

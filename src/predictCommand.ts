@@ -4,9 +4,10 @@
  * predicted word in the status bar and sends the run to the inspector.
  */
 import * as vscode from 'vscode';
-import { InspectorRun, RunSource } from './messages';
-import { EmptyTextError, runModel } from './model/run';
-import { runToJson } from './model/serialize';
+import { InspectorPayload } from './inspector/payload';
+import { RunInput, RunSource } from './messages';
+import { EmptyTextError } from './model/run';
+import { InspectorResult, runForInspector } from './modelRunner';
 import { RunStore } from './runStore';
 import { readModelConfig } from './settings';
 
@@ -15,7 +16,7 @@ export interface PredictionResult {
   readonly word: string;
   readonly id: number;
   readonly probability: number;
-  readonly tokens: InspectorRun['run']['tokens'];
+  readonly tokens: InspectorPayload['tokens'];
   readonly vocabulary: readonly string[];
 }
 
@@ -55,9 +56,14 @@ export class PredictCommand {
     const config = readModelConfig(this.log);
 
     const started = performance.now();
-    let run;
+    let result: InspectorResult;
     try {
-      run = runModel(input.text, config);
+      result = runForInspector(
+        { text: input.text, offset: input.offset, document: editor.document.uri.toString() },
+        input.source,
+        config,
+        this.store.claimSequence(),
+      );
     } catch (error) {
       if (error instanceof EmptyTextError) {
         throw new UserFacingError(
@@ -67,48 +73,52 @@ export class PredictCommand {
       throw error;
     }
     const elapsed = performance.now() - started;
-
-    const json = runToJson(run);
-    // Offsets in the run count from the start of the text; the inspector and
-    // the hover need them in the document.
-    const tokens = json.tokens.map((token) => ({
-      ...token,
-      start: token.start + input.offset,
-      end: token.end + input.offset,
-    }));
-    const inspectorRun: InspectorRun = {
-      sequence: this.store.claimSequence(),
-      source: input.source,
-      run: { ...json, tokens },
-    };
-    this.store.add(editor.document, inspectorRun);
-    const result: PredictionResult = {
-      word: run.prediction.word,
-      id: run.prediction.id,
-      probability: run.prediction.probability,
-      tokens,
-      vocabulary: json.vocabulary,
-    };
+    const { inspectorRun, modelRun } = result;
+    const { payload } = inspectorRun;
+    this.store.add(inspectorRun, modelRun);
     this.log.info(
-      `Predicted "${run.prediction.word}" from ${run.tokens.length} tokens of ${input.source.fileName} ` +
-        `in ${elapsed.toFixed(1)} ms`,
+      `Predicted "${payload.prediction.word}" from ${payload.tokens.length} tokens of ` +
+        `${input.source.fileName} in ${elapsed.toFixed(1)} ms`,
     );
 
-    this.showStatus(run.prediction.word, run.prediction.probability, run.tokens.length);
+    this.showStatus(payload.prediction.word, payload.prediction.probability, payload.tokens.length);
+    const prediction: PredictionResult = {
+      ...payload.prediction,
+      tokens: payload.tokens,
+      vocabulary: payload.vocabulary,
+    };
     if (quiet) {
-      return result;
+      return prediction;
     }
     if (input.notice !== undefined) {
       void vscode.window.showInformationMessage(input.notice);
     }
-    if (run.droppedTokens > 0) {
+    if (payload.droppedCharacters > 0) {
       void vscode.window.showInformationMessage(
-        `The text has ${run.tokens.length + run.droppedTokens} tokens; the model read the last ` +
-          `${run.tokens.length} (tinyLlm.contextLength).`,
+        `The text is longer than the context of ${config.contextLength} tokens ` +
+          `(tinyLlm.contextLength), so the model read its last ${payload.tokens.length} tokens ` +
+          `and left out the first ${payload.droppedCharacters.toLocaleString('en')} characters.`,
       );
     }
     this.showInspector();
-    return result;
+    return prediction;
+  }
+
+  /**
+   * Runs the model again on text a previous session read, for an inspector
+   * that VS Code restored after a window reload. Nothing is shown but the
+   * inspector's content.
+   */
+  restore(input: RunInput, source: RunSource): void {
+    const config = readModelConfig(this.log);
+    const { inspectorRun, modelRun } = runForInspector(
+      input,
+      source,
+      config,
+      this.store.claimSequence(),
+    );
+    this.store.add(inspectorRun, modelRun);
+    this.log.info(`Restored the inspector's run on ${source.fileName}`);
   }
 
   private showStatus(word: string, probability: number, tokenCount: number): void {

@@ -5,10 +5,11 @@
  */
 import * as vscode from 'vscode';
 import { InspectorRun } from './messages';
+import { ModelRun } from './model/run';
 
 export class RunStore implements vscode.Disposable {
   private latestRun: InspectorRun | undefined;
-  private latestUri: vscode.Uri | undefined;
+  private latestModel: ModelRun | undefined;
   private nextSequence = 1;
   private readonly vocabularies = new Map<string, ReadonlyMap<string, number>>();
   private readonly changeEmitter = new vscode.EventEmitter<InspectorRun>();
@@ -27,9 +28,16 @@ export class RunStore implements vscode.Disposable {
     return this.latestRun;
   }
 
+  /** The full model run behind `latest`, with every stage. */
+  get latestModelRun(): ModelRun | undefined {
+    return this.latestModel;
+  }
+
   /** The document the latest run read. */
   get latestDocument(): vscode.Uri | undefined {
-    return this.latestUri;
+    return this.latestRun === undefined
+      ? undefined
+      : vscode.Uri.parse(this.latestRun.input.document);
   }
 
   /** Returns the sequence number the next run gets. */
@@ -37,15 +45,15 @@ export class RunStore implements vscode.Disposable {
     return this.nextSequence++;
   }
 
-  /** Records `run` as read from `document` and notifies listeners. */
-  add(document: vscode.TextDocument, inspectorRun: InspectorRun): void {
+  /** Records a run and notifies listeners; a run older than the latest is dropped. */
+  add(inspectorRun: InspectorRun, modelRun: ModelRun): void {
     if (this.latestRun !== undefined && inspectorRun.sequence < this.latestRun.sequence) {
       return;
     }
     this.latestRun = inspectorRun;
-    this.latestUri = document.uri;
-    const ids = new Map(inspectorRun.run.vocabulary.map((word, id) => [word, id]));
-    this.vocabularies.set(document.uri.toString(), ids);
+    this.latestModel = modelRun;
+    const ids = new Map(inspectorRun.payload.vocabulary.map((word, id) => [word, id]));
+    this.vocabularies.set(inspectorRun.input.document, ids);
     this.changeEmitter.fire(inspectorRun);
   }
 

@@ -5,6 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { HeatmapFormat, InspectorRun } from '../messages';
+import { ModelRun } from '../model/run';
+import { runToJson } from '../model/serialize';
 
 const FILTERS: Record<'json' | HeatmapFormat, Record<string, string[]>> = {
   json: { 'JSON trace': ['json'] },
@@ -29,9 +31,17 @@ export async function chooseTarget(
   });
 }
 
-/** Writes the run as formatted JSON. */
-export async function writeTrace(target: vscode.Uri, inspectorRun: InspectorRun): Promise<void> {
-  const text = JSON.stringify({ source: inspectorRun.source, ...inspectorRun.run }, null, 1);
+/**
+ * Writes the run as JSON: the same fields as the CLI's `predict --json`, with
+ * token offsets into the document and the run's source.
+ */
+export async function writeTrace(
+  target: vscode.Uri,
+  inspectorRun: InspectorRun,
+  modelRun: ModelRun,
+): Promise<void> {
+  const json = { source: inspectorRun.source, ...runToJson(modelRun) };
+  const text = JSON.stringify({ ...json, tokens: inspectorRun.payload.tokens });
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
 }
 

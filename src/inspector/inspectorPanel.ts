@@ -130,7 +130,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private highlightToken(index: number | null): void {
-    const token = index === null ? undefined : this.store.latest?.run.tokens[index];
+    const token = index === null ? undefined : this.store.latest?.payload.tokens[index];
     const uri = this.store.latestDocument?.toString();
     for (const editor of vscode.window.visibleTextEditors) {
       if (editor.document.uri.toString() !== uri || token === undefined) {
@@ -148,13 +148,14 @@ export class InspectorPanel implements vscode.Disposable {
 
   private async exportTrace(): Promise<void> {
     const latest = this.store.latest;
-    if (latest === undefined) {
+    const modelRun = this.store.latestModelRun;
+    if (latest === undefined || modelRun === undefined) {
       return;
     }
     await this.reportFailure('export the trace', async () => {
       const target = await chooseTarget('json', undefined);
       if (target !== undefined) {
-        await writeTrace(target, latest);
+        await writeTrace(target, latest, modelRun);
         this.log.info(`Exported the trace to ${target.fsPath}`);
       }
     });
@@ -192,7 +193,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private async revealToken(index: number): Promise<void> {
-    const token = this.store.latest?.run.tokens[index];
+    const token = this.store.latest?.payload.tokens[index];
     const uri = this.store.latestDocument;
     if (token === undefined || uri === undefined) {
       return;

@@ -28,6 +28,14 @@ export const STAGE_TEXT = {
       'always gets the same row. The numbers are random, drawn from the seed; training would move ' +
       'them so that words used in similar ways end up with similar vectors.',
   },
+  positions: {
+    title: 'Position vectors',
+    formula: 'X = E[ids] + P',
+    explanation:
+      'Attention on its own cannot tell where a token stands. Adding a position vector to ' +
+      'each embedding, one per place in the text, lets the model tell “dog bites man” from ' +
+      '“man bites dog”.',
+  },
   queries: {
     title: 'Queries',
     formula: 'Q = X @ W_q',

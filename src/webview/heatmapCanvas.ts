@@ -5,7 +5,7 @@
  * at a cell (or moving with the arrow keys) reads its tokens and weight out
  * as text.
  */
-import type { StageJson } from '../model/serialize';
+import { SquareView, squareValue } from '../inspector/payload';
 import { HeatmapColours, readHeatmapColours, toCss, weightColour } from './colours';
 import { element } from './dom';
 
@@ -21,13 +21,12 @@ export interface CanvasHeatmap {
 
 /** Draws head `head` of the [h, T, T] weights for all T tokens. */
 export function canvasHeatmap(
-  weights: StageJson,
+  weights: SquareView,
   head: number,
   tokens: readonly string[],
   causalMask: boolean,
 ): CanvasHeatmap {
   const count = tokens.length;
-  const block = head * count * count;
   let zoom = count > 1024 ? 1 : count > 256 ? 2 : 4;
   let highlighted: number | null = null;
   let cursor = { row: count - 1, column: 0 };
@@ -56,8 +55,7 @@ export function canvasHeatmap(
   }
   const scroller = element('div', { className: 'canvas-scroll' }, canvas);
 
-  const valueAt = (row: number, column: number): number =>
-    weights.data[block + row * count + column];
+  const valueAt = (row: number, column: number): number => squareValue(weights, head, row, column);
 
   // One pixel per cell, rebuilt only when the theme's colours change.
   let pixels: HTMLCanvasElement | undefined;

@@ -3,7 +3,7 @@
  * current theme's colours and with the highlighted token's row and column
  * outlined, for the inspector's export. Token text is XML-escaped.
  */
-import type { StageJson } from '../model/serialize';
+import { SquareView, squareValue } from '../inspector/payload';
 import { HeatmapColours, toCss, weightColour } from './colours';
 
 const CELL = 36;
@@ -11,7 +11,7 @@ const LABEL = 120;
 const FONT = 'font-family="monospace" font-size="11"';
 
 export interface HeatmapSvgOptions {
-  readonly weights: StageJson;
+  readonly weights: SquareView;
   readonly head: number;
   readonly tokens: readonly string[];
   /** First token drawn; the image covers tokens `first ..` on both axes. */
@@ -27,7 +27,6 @@ export function heatmapSvg(options: HeatmapSvgOptions): string {
   const count = tokens.length;
   const drawn = count - first;
   const size = LABEL + drawn * CELL;
-  const block = head * count * count;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" ` +
       `viewBox="0 0 ${size} ${size}">`,
@@ -50,7 +49,7 @@ export function heatmapSvg(options: HeatmapSvgOptions): string {
       const i = first + r;
       const j = first + c;
       const masked = causalMask && j > i;
-      const value = weights.data[block + i * count + j];
+      const value = squareValue(weights, head, i, j);
       const fill = masked ? colours.masked : weightColour(value, colours);
       const x = LABEL + c * CELL;
       const y = LABEL + r * CELL;

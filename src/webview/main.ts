@@ -4,35 +4,45 @@
  * so that the panel redraws at once when it is shown again, and carries out
  * the reader's highlights and exports.
  */
-import { HeatmapFormat, InspectorRun, WebviewMessage, isHostMessage } from '../messages';
+import { firstDrawnToken } from '../inspector/payload';
+import {
+  HeatmapFormat,
+  InspectorRun,
+  SavedInspectorState,
+  WebviewMessage,
+  isHostMessage,
+} from '../messages';
 import { readHeatmapColours } from './colours';
 import { heatmapSvg } from './heatmapSvg';
 import { ALL_HEADS, RenderedRun, ViewState, renderRun } from './render';
-import { firstDrawnToken } from './tables';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
   getState(): unknown;
-  setState(state: SavedState): void;
+  setState(state: SavedInspectorState): void;
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-interface SavedState {
+/** The run on screen and how the reader views it. */
+interface Shown {
   readonly inspectorRun: InspectorRun;
   readonly view: ViewState;
 }
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root') as HTMLElement;
-let current: SavedState | undefined;
+let current: Shown | undefined;
 let rendered: RenderedRun | undefined;
 let highlighted: number | null = null;
 
-function draw(state: SavedState): void {
+function draw(state: Shown): void {
   current = state;
   highlighted = null;
-  vscode.setState(state);
+  // The state holds the text, not the numbers: after a window reload the host
+  // computes the run again from it.
+  const { input, source, sequence } = state.inspectorRun;
+  vscode.setState({ input, source, sequence, head: state.view.head });
   rendered = renderRun(root, state.inspectorRun, state.view, {
     onTokenClick: (index) => vscode.postMessage({ type: 'revealToken', index }),
     onTokenHover: highlight,
@@ -67,7 +77,7 @@ async function exportHeatmap(format: HeatmapFormat): Promise<void> {
   if (current === undefined) {
     return;
   }
-  const { run } = current.inspectorRun;
+  const { payload: run } = current.inspectorRun;
   const tokens = run.tokens.map((token) => token.text);
   const head = current.view.head === ALL_HEADS ? 0 : current.view.head;
   const canvas = rendered?.canvas;
@@ -80,7 +90,7 @@ async function exportHeatmap(format: HeatmapFormat): Promise<void> {
     return;
   }
   const svg = heatmapSvg({
-    weights: run.stages.weights,
+    weights: run.weights,
     head: Math.min(head, run.config.heads - 1),
     tokens,
     first: firstDrawnToken(tokens.length),
@@ -119,15 +129,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (current !== undefined && inspectorRun.sequence < current.inspectorRun.sequence) {
     return;
   }
-  draw({ inspectorRun, view: current?.view ?? { head: 0 } });
+  draw({ inspectorRun, view: current?.view ?? { head: savedHead } });
 });
 
-const saved = vscode.getState() as SavedState | undefined | null;
-if (
-  saved !== undefined &&
-  saved !== null &&
-  isHostMessage({ type: 'showRun', inspectorRun: saved.inspectorRun })
-) {
-  draw(saved);
-}
+// The host sends the latest run in answer to `ready`; a restored panel keeps its head.
+const saved = vscode.getState() as Partial<SavedInspectorState> | undefined | null;
+const savedHead = typeof saved?.head === 'number' ? saved.head : 0;
 vscode.postMessage({ type: 'ready' });

@@ -4,7 +4,13 @@
  * formula, its shapes, a plain explanation and its numbers.
  */
 import type { InspectorRun } from '../messages';
-import type { RunJson, StageJson } from '../model/serialize';
+import {
+  InspectorPayload,
+  MAX_DRAWN_TOKENS,
+  MatrixStage,
+  MatrixView,
+  SquareView,
+} from '../inspector/payload';
 import { element } from './dom';
 import {
   CAUSAL_MASK_NOTE,
@@ -16,7 +22,7 @@ import {
 } from './explanations';
 import { CanvasHeatmap, canvasHeatmap } from './heatmapCanvas';
 import { predictionsTable } from './predictions';
-import { MAX_DRAWN_TOKENS, firstDrawnToken, heatmapTable, matrixTable } from './tables';
+import { heatmapTable, matrixTable } from './tables';
 
 /** Head value that shows every head side by side. */
 export const ALL_HEADS = -1;
@@ -47,8 +53,8 @@ export function renderRun(
   view: ViewState,
   callbacks: RenderCallbacks,
 ): RenderedRun {
-  const { run, source } = inspectorRun;
-  const { config, stages } = run;
+  const { payload: run, source } = inspectorRun;
+  const { config } = run;
   const labels = run.tokens.map((token) => token.text);
   const T = run.tokens.length;
   const d = config.embeddingSize;
@@ -58,10 +64,9 @@ export function renderRun(
   const V = run.vocabulary.length;
   const head =
     view.head === ALL_HEADS && h > 1 ? ALL_HEADS : Math.max(0, Math.min(view.head, h - 1));
-  const firstRow = firstDrawnToken(T);
   const canvas =
     T > MAX_DRAWN_TOKENS && head !== ALL_HEADS
-      ? canvasHeatmap(stages.weights, head, labels, config.causalMask)
+      ? canvasHeatmap(run.weights, head, labels, config.causalMask)
       : undefined;
 
   const sections: HTMLElement[] = [
@@ -77,10 +82,10 @@ export function renderRun(
       2,
       STAGE_TEXT.embeddings,
       `ids [${T}] → ${T}×${d}`,
-      matrixTable(stages.embeddings, labels, firstRow, 'Embedding vectors, one row per token'),
-      element('p', { className: 'note', text: POSITION_NOTE }),
+      matrixTable(matrix(run, 'embeddings'), labels, 'Embedding vectors, one row per token'),
+      ...positionsStage(run, labels, T, d),
     ),
-    attentionSection(run, labels, head, firstRow, canvas, callbacks.onHeadChange, {
+    attentionSection(run, labels, head, canvas, callbacks.onHeadChange, {
       T,
       d,
       h,
@@ -90,43 +95,38 @@ export function renderRun(
       4,
       STAGE_TEXT.hidden,
       `${T}×${d} @ ${d}×${dFF} + ${dFF} → ${T}×${dFF}`,
-      matrixTable(stages.hidden, labels, firstRow, 'Hidden vectors after ReLU'),
+      matrixTable(matrix(run, 'hidden'), labels, 'Hidden vectors after ReLU'),
       subStage(STAGE_TEXT.feedForward, `${T}×${dFF} @ ${dFF}×${d} + ${d} → ${T}×${d}`),
-      matrixTable(stages.feedForward, labels, firstRow, 'Feed-forward output F'),
-      matrixTable(stages.output, labels, firstRow, 'Final vectors Y = R + F'),
+      matrixTable(matrix(run, 'feedForward'), labels, 'Feed-forward output F'),
+      matrixTable(matrix(run, 'output'), labels, 'Final vectors Y = R + F'),
     ),
     section(
       5,
       STAGE_TEXT.output,
       `1×${d} @ ${d}×${V} + ${V} → 1×${V}`,
       candidateChart(run),
-      predictionsTable(run, firstRow),
+      predictionsTable(run),
     ),
   ];
   if (T > MAX_DRAWN_TOKENS) {
-    sections.splice(
-      1,
-      0,
-      notice(
-        `The model read ${T} tokens. To keep the panel responsive, the tables below show the last ${MAX_DRAWN_TOKENS}; the prediction used all ${T}.`,
-      ),
-    );
+    const tables =
+      `The model read ${T} tokens. To keep the panel responsive, the tables below show the ` +
+      `last ${MAX_DRAWN_TOKENS} and the heatmap canvas shows all ${T}; the prediction used all.`;
+    sections.splice(1, 0, notice(tables));
   }
-  if (run.droppedTokens > 0) {
-    sections.splice(
-      1,
-      0,
-      notice(
-        `The text has ${T + run.droppedTokens} tokens, more than the context length of ${config.contextLength}, so the model read only the last ${T}.`,
-      ),
-    );
+  if (run.droppedCharacters > 0) {
+    const context =
+      `The text is longer than the context of ${config.contextLength} tokens, so the model ` +
+      `kept its last ${T} tokens and left out the first ` +
+      `${run.droppedCharacters.toLocaleString('en')} characters.`;
+    sections.splice(1, 0, notice(context));
   }
   root.replaceChildren(...sections);
   return { canvas };
 }
 
 function header(
-  run: RunJson,
+  run: InspectorPayload,
   fileName: string,
   description: string,
   onExport: RenderCallbacks['onExport'],
@@ -170,6 +170,18 @@ function header(
   );
 }
 
+/** The position vectors' table when the model has them, else why word order is invisible. */
+function positionsStage(run: InspectorPayload, labels: readonly string[], T: number, d: number) {
+  const positions = run.matrices.positions;
+  if (positions === undefined) {
+    return [element('p', { className: 'note', text: POSITION_NOTE })];
+  }
+  return [
+    subStage(STAGE_TEXT.positions, `${T}×${d} + ${T}×${d} → ${T}×${d}`),
+    matrixTable(positions, labels, 'Position vectors P, one row per position'),
+  ];
+}
+
 function notice(text: string): HTMLElement {
   return element('p', { className: 'notice', text, attributes: { role: 'note' } });
 }
@@ -208,7 +220,7 @@ function stageFacts(text: StageText, shapes: string): HTMLElement {
   );
 }
 
-function tokenChips(run: RunJson, callbacks: RenderCallbacks): HTMLElement {
+function tokenChips(run: InspectorPayload, callbacks: RenderCallbacks): HTMLElement {
   const list = element('ol', {
     className: 'tokens',
     attributes: { 'aria-label': 'Tokens with their ids' },
@@ -239,7 +251,7 @@ function tokenChips(run: RunJson, callbacks: RenderCallbacks): HTMLElement {
   return list;
 }
 
-function vocabularyTable(run: RunJson): HTMLElement {
+function vocabularyTable(run: InspectorPayload): HTMLElement {
   const body = element('tbody');
   run.vocabulary.forEach((word, id) => {
     body.append(
@@ -276,25 +288,24 @@ interface Sizes {
 }
 
 function attentionSection(
-  run: RunJson,
+  run: InspectorPayload,
   labels: readonly string[],
   head: number,
-  firstRow: number,
   canvas: CanvasHeatmap | undefined,
   onHeadChange: (head: number) => void,
   { T, d, h, dHead }: Sizes,
 ): HTMLElement {
-  const { stages, config } = run;
+  const { config } = run;
   const projection = `${T}×${d} @ ${d}×${d} → ${T}×${d}`;
   const shownHeads = head === ALL_HEADS ? Array.from({ length: h }, (_, k) => k) : [head];
   // One table per shown head, side by side when there are several.
-  const heatmaps = (stage: StageJson, colour: boolean, name: string, testId: string) =>
+  const heatmaps = (view: SquareView, colour: boolean, name: string, testId: string) =>
     element(
       'div',
       { className: shownHeads.length > 1 ? 'heads' : 'head' },
       ...shownHeads.map((k) =>
         heatmapTable({
-          stage,
+          view,
           head: k,
           tokens: labels,
           causalMask: config.causalMask,
@@ -321,26 +332,26 @@ function attentionSection(
     `${T}×${d} → ${T}×${d}, ${h} head${h === 1 ? '' : 's'} of ${dHead} columns`,
     headSelector(h, head, onHeadChange),
     subStage(STAGE_TEXT.queries, projection),
-    matrixTable(stages.queries, labels, firstRow, 'Queries Q'),
+    matrixTable(matrix(run, 'queries'), labels, 'Queries Q'),
     subStage(STAGE_TEXT.keys, projection),
-    matrixTable(stages.keys, labels, firstRow, 'Keys K'),
+    matrixTable(matrix(run, 'keys'), labels, 'Keys K'),
     subStage(STAGE_TEXT.values, projection),
-    matrixTable(stages.values, labels, firstRow, 'Values V'),
+    matrixTable(matrix(run, 'values'), labels, 'Values V'),
     subStage(STAGE_TEXT.scores, `${T}×${dHead} @ ${dHead}×${T} → ${T}×${T} per head`),
     element('p', { className: 'note', text: scaleNote }),
-    heatmaps(stages.scores, false, 'Scaled scores', 'scores'),
+    heatmaps(run.scores, false, 'Scaled scores', 'scores'),
     subStage(STAGE_TEXT.weights, `${T}×${T} → ${T}×${T} per head, rows sum to 1`),
     element('p', { className: 'note', text: config.causalMask ? CAUSAL_MASK_NOTE : NO_MASK_NOTE }),
     canvas?.element ?? element('span'),
-    heatmaps(stages.weights, true, 'Attention weights', 'heatmap'),
+    heatmaps(run.weights, true, 'Attention weights', 'heatmap'),
     subStage(
       STAGE_TEXT.context,
       `${T}×${T} @ ${T}×${dHead} → ${T}×${dHead} per head, joined to ${T}×${d}`,
     ),
-    matrixTable(stages.context, labels, firstRow, 'Context vectors C'),
+    matrixTable(matrix(run, 'context'), labels, 'Context vectors C'),
     subStage(STAGE_TEXT.attention, `${projection}, + ${T}×${d}`),
-    matrixTable(stages.attention, labels, firstRow, 'Attention output C @ W_o'),
-    matrixTable(stages.residual, labels, firstRow, 'After the residual connection, R'),
+    matrixTable(matrix(run, 'attention'), labels, 'Attention output C @ W_o'),
+    matrixTable(matrix(run, 'residual'), labels, 'After the residual connection, R'),
   );
 }
 
@@ -366,7 +377,7 @@ function headSelector(heads: number, head: number, onChange: (head: number) => v
   return element('label', { className: 'head-select' }, 'Show attention head ', select);
 }
 
-function candidateChart(run: RunJson): HTMLElement {
+function candidateChart(run: InspectorPayload): HTMLElement {
   const list = element('ol', {
     className: 'candidates',
     attributes: { 'aria-label': 'Most likely next words' },
@@ -396,4 +407,13 @@ function candidateChart(run: RunJson): HTMLElement {
       text: `Top ${run.topCandidates.length} of ${run.vocabulary.length} words after the last token.`,
     }),
   );
+}
+
+/** Returns the view of a stage the payload always carries. */
+function matrix(payload: InspectorPayload, name: MatrixStage): MatrixView {
+  const view = payload.matrices[name];
+  if (view === undefined) {
+    throw new Error(`the run has no ${name} stage`);
+  }
+  return view;
 }

@@ -4,34 +4,32 @@
  * of rows and columns so the panel stays responsive; the caller shows a
  * notice when that happens.
  */
-import type { StageJson } from '../model/serialize';
+import {
+  MatrixView,
+  SquareView,
+  firstDrawnToken,
+  matrixValue,
+  squareValue,
+} from '../inspector/payload';
 import { element } from './dom';
 
-/** Largest number of token rows (and heatmap columns) drawn in one table. */
-export const MAX_DRAWN_TOKENS = 48;
 /** Largest number of vector columns drawn in one table. */
 export const MAX_DRAWN_COLUMNS = 64;
-
-/** First index drawn when only the last `MAX_DRAWN_TOKENS` of `count` tokens fit. */
-export function firstDrawnToken(count: number): number {
-  return Math.max(0, count - MAX_DRAWN_TOKENS);
-}
 
 function formatNumber(value: number): string {
   return Number.isFinite(value) ? value.toFixed(2) : String(value);
 }
 
 /**
- * Draws rows `firstRow ..` of a [rows, columns] matrix, each row labelled
- * with `rowLabels[row]`, up to `MAX_DRAWN_COLUMNS` columns.
+ * Draws the rows a matrix view holds, each labelled with `rowLabels[row]`,
+ * up to `MAX_DRAWN_COLUMNS` columns.
  */
 export function matrixTable(
-  stage: StageJson,
+  view: MatrixView,
   rowLabels: readonly string[],
-  firstRow: number,
   caption: string,
 ): HTMLElement {
-  const [rows, columns] = stage.shape;
+  const { rows, columns, firstRow } = view;
   const drawnColumns = Math.min(columns, MAX_DRAWN_COLUMNS);
 
   const headerRow = element(
@@ -50,7 +48,7 @@ export function matrixTable(
       element('th', { text: rowLabels[r], attributes: { scope: 'row' } }),
     );
     for (let c = 0; c < drawnColumns; c++) {
-      const value = stage.data[r * columns + c];
+      const value = matrixValue(view, r, c);
       row.append(element('td', { text: formatNumber(value), title: String(value) }));
     }
     body.append(row);
@@ -78,8 +76,8 @@ export function matrixTable(
 }
 
 export interface HeatmapOptions {
-  /** [h, T, T] scores or weights. */
-  readonly stage: StageJson;
+  /** Scores or weights; the table draws the window `view.first ..`. */
+  readonly view: SquareView;
   readonly head: number;
   readonly tokens: readonly string[];
   readonly causalMask: boolean;
@@ -92,10 +90,10 @@ export interface HeatmapOptions {
 
 /** Draws one head's T×T table with query tokens as rows and key tokens as columns. */
 export function heatmapTable(options: HeatmapOptions): HTMLElement {
-  const { stage, head, tokens, causalMask } = options;
+  const { view, head, tokens, causalMask } = options;
   const count = tokens.length;
-  const first = firstDrawnToken(count);
-  const block = head * count * count;
+  // The table draws the last tokens, at most as many as a scores window holds.
+  const first = Math.max(view.first, firstDrawnToken(count));
 
   const headerRow = element(
     'tr',
@@ -115,7 +113,7 @@ export function heatmapTable(options: HeatmapOptions): HTMLElement {
       element('th', { text: tokens[i], attributes: { scope: 'row' } }),
     );
     for (let j = first; j < count; j++) {
-      const value = stage.data[block + i * count + j];
+      const value = squareValue(view, head, i, j);
       const masked = causalMask && j > i;
       const cell = element('td', {
         className: masked ? 'masked' : 'value',
