@@ -4,6 +4,7 @@
  * `validateConfig`, so a bad value is rejected with the same message in
  * either place.
  */
+import { POSITION_ENCODINGS, PositionEncoding, isPositionEncoding } from './positions';
 
 export interface ModelConfig {
   /** Length of each embedding vector (`d_model`). */
@@ -18,6 +19,8 @@ export interface ModelConfig {
   readonly causalMask: boolean;
   /** Maximum number of tokens the model reads; longer input keeps its end. */
   readonly contextLength: number;
+  /** Position vectors added to the embeddings; 'none' leaves the embeddings as they are. */
+  readonly positions: PositionEncoding;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
@@ -27,6 +30,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   seed: 42,
   causalMask: true,
   contextLength: 512,
+  positions: 'none',
 };
 
 interface IntegerRange {
@@ -36,7 +40,7 @@ interface IntegerRange {
 
 /** Accepted range of each integer setting, inclusive. */
 export const CONFIG_RANGES: Readonly<
-  Record<Exclude<keyof ModelConfig, 'causalMask'>, IntegerRange>
+  Record<Exclude<keyof ModelConfig, 'causalMask' | 'positions'>, IntegerRange>
 > = {
   embeddingSize: { min: 2, max: 512 },
   heads: { min: 1, max: 16 },
@@ -104,6 +108,19 @@ export function validateConfig(
     }
   }
 
+  let positions = DEFAULT_CONFIG.positions;
+  if (input.positions !== undefined) {
+    if (isPositionEncoding(input.positions)) {
+      positions = input.positions;
+    } else {
+      problems.push({
+        key: 'positions',
+        value: input.positions,
+        message: `positions is ${JSON.stringify(input.positions)}, but it must be one of ${POSITION_ENCODINGS.join(', ')}`,
+      });
+    }
+  }
+
   if (embeddingSize % heads !== 0) {
     problems.push({
       key: 'heads',
@@ -117,7 +134,7 @@ export function validateConfig(
   }
 
   return {
-    config: { embeddingSize, heads, feedForwardSize, seed, causalMask, contextLength },
+    config: { embeddingSize, heads, feedForwardSize, seed, causalMask, contextLength, positions },
     problems,
   };
 }

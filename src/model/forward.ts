@@ -1,13 +1,15 @@
 /**
- * The forward pass, in the model's five steps: embed the token ids, attend,
- * apply the feed-forward network, project to the vocabulary, and turn the
- * scores into probabilities. It returns every intermediate matrix so that
- * the inspector and the CLI can show them.
+ * The forward pass, in the model's five steps: embed the token ids (and add
+ * position vectors, if the model has them), attend, apply the feed-forward
+ * network, project to the vocabulary, and turn the scores into
+ * probabilities. It returns every intermediate matrix so that the inspector
+ * and the CLI can show them.
  */
 import { selfAttention } from './attention';
 import { feedForward } from './feedForward';
 import { add, addBias, matmul } from './matrix';
 import { Parameters } from './parameters';
+import { PositionEncoding, positionVectors } from './positions';
 import { softmaxRow } from './softmax';
 import { Tensor, matrixSize } from './tensor';
 
@@ -31,7 +33,13 @@ export const STAGE_NAMES = [
 
 export type StageName = (typeof STAGE_NAMES)[number];
 
-export type Trace = Readonly<Record<StageName, Tensor>>;
+/**
+ * Every stage of one run. `positions` contains the position vectors P of the
+ * T positions and is present only when the model has positions. The block's
+ * input is then `embeddings + positions`, so `residual` is that sum plus
+ * `attention`.
+ */
+export type Trace = Readonly<Record<StageName, Tensor>> & { readonly positions?: Tensor };
 
 /** Runs the model on `ids` and returns every stage. */
 export function forward(
@@ -39,6 +47,7 @@ export function forward(
   parameters: Parameters,
   heads: number,
   causalMask: boolean,
+  positionEncoding: PositionEncoding = 'none',
 ): Trace {
   const [vocabularySize, d] = matrixSize(parameters.embeddings, 'embedding table');
 
@@ -52,7 +61,11 @@ export function forward(
     }
     embeddings.set(parameters.embeddings.data.subarray(id * d, (id + 1) * d), t * d);
   });
-  const x: Tensor = { shape: [ids.length, d], data: embeddings };
+  const tokenEmbeddings: Tensor = { shape: [ids.length, d], data: embeddings };
+
+  // Position vectors make the block's input depend on where each token is.
+  const positions = positionVectors(positionEncoding, ids.length, d, parameters.positions); // [T, d]
+  const x = positions === undefined ? tokenEmbeddings : add(tokenEmbeddings, positions); // [T, d]
 
   // 2. Attention, added back onto its input (the residual connection).
   const attention = selfAttention(x, parameters, heads, causalMask);
@@ -75,7 +88,8 @@ export function forward(
   }
 
   return {
-    embeddings: x,
+    embeddings: tokenEmbeddings,
+    ...(positions === undefined ? {} : { positions }),
     ...attention,
     residual,
     ...ff,

@@ -25,7 +25,30 @@ export interface Parameters {
   /** One column per token id. [d, V] and [V] */
   readonly vocabularyWeight: Tensor;
   readonly vocabularyBias: Tensor;
+  /**
+   * Learned position vectors, one row per position. [contextLength, d] when
+   * the configuration's positions are 'learned', and [0, d] otherwise.
+   */
+  readonly positions: Tensor;
 }
+
+/** Names of the parameter groups, in the order the model file stores them. */
+export const PARAMETER_NAMES = [
+  'embeddings',
+  'queryWeight',
+  'keyWeight',
+  'valueWeight',
+  'outputWeight',
+  'w1',
+  'b1',
+  'w2',
+  'b2',
+  'vocabularyWeight',
+  'vocabularyBias',
+  'positions',
+] as const satisfies readonly (keyof Parameters)[];
+
+export type ParameterName = (typeof PARAMETER_NAMES)[number];
 
 /** Draws fresh weights for a vocabulary of `vocabularySize` tokens. */
 export function initParameters(config: ModelConfig, vocabularySize: number): Parameters {
@@ -55,6 +78,12 @@ export function initParameters(config: ModelConfig, vocabularySize: number): Par
   const w2 = zeros([dFF, d]);
   fillNormal(w2.data, seed, 'feedForward.w2', 1 / Math.sqrt(dFF));
 
+  const positionRows = config.positions === 'learned' ? config.contextLength : 0;
+  const positions = zeros([positionRows, d]);
+  for (let t = 0; t < positionRows; t++) {
+    fillNormal(positions.data.subarray(t * d, (t + 1) * d), seed, `position:${t}`, 1);
+  }
+
   return {
     embeddings,
     queryWeight: square('attention.query'),
@@ -67,5 +96,6 @@ export function initParameters(config: ModelConfig, vocabularySize: number): Par
     b2: zeros([d]),
     vocabularyWeight,
     vocabularyBias: zeros([vocabularySize]),
+    positions,
   };
 }

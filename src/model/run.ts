@@ -62,6 +62,7 @@ export function runModel(text: string, config: ModelConfig): ModelRun {
     parameters,
     config.heads,
     config.causalMask,
+    config.positions,
   );
 
   const candidates = rankCandidates(lastRow(trace.probabilities.data, vocabulary.size), vocabulary);
@@ -76,12 +77,13 @@ export function runModel(text: string, config: ModelConfig): ModelRun {
   };
 }
 
-function lastRow(data: Float32Array, width: number): Float32Array {
+/** Returns the last `width` entries of `data`: the last row of a [T, width] matrix. */
+export function lastRow(data: Float32Array, width: number): Float32Array {
   return data.subarray(data.length - width);
 }
 
 /** Sorts the vocabulary by probability, highest first; ties by lowest id. */
-function rankCandidates(probabilities: Float32Array, vocabulary: Vocabulary): Candidate[] {
+export function rankCandidates(probabilities: Float32Array, vocabulary: Vocabulary): Candidate[] {
   const best = argmax(probabilities);
   const order = Array.from(probabilities.keys()).sort(
     (a, b) => probabilities[b] - probabilities[a] || a - b,

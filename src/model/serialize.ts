@@ -19,15 +19,20 @@ export interface RunJson {
   readonly droppedTokens: number;
   readonly prediction: Candidate;
   readonly topCandidates: readonly Candidate[];
-  readonly stages: Record<StageName, StageJson>;
+  /** Every stage; `positions` only when the model has position vectors. */
+  readonly stages: Record<StageName, StageJson> & { positions?: StageJson };
 }
 
 /** Returns `run` as a JSON-ready object. */
 export function runToJson(run: ModelRun): RunJson {
-  const stages = {} as Record<StageName, StageJson>;
+  const stages = {} as RunJson['stages'];
   for (const name of STAGE_NAMES) {
     const tensor = run.trace[name];
     stages[name] = { shape: [...tensor.shape], data: Array.from(tensor.data) };
+  }
+  if (run.trace.positions !== undefined) {
+    const { shape, data } = run.trace.positions;
+    stages.positions = { shape: [...shape], data: Array.from(data) };
   }
   return {
     config: run.config,

@@ -140,7 +140,7 @@ def build_parameters(config, vocabulary_size):
         [draw_parameter(seed, f"output:{j}", (d,), scale_d) for j in range(vocabulary_size)]
     ).T  # [d, V]
 
-    return {
+    parameters = {
         "embeddings": embeddings,
         "queryWeight": draw_parameter(seed, "attention.query", (d, d), scale_d),
         "keyWeight": draw_parameter(seed, "attention.key", (d, d), scale_d),
@@ -153,6 +153,39 @@ def build_parameters(config, vocabulary_size):
         "vocabularyWeight": np.ascontiguousarray(vocabulary_weight),
         "vocabularyBias": np.zeros(vocabulary_size, dtype=np.float32),
     }
+    if config.get("positions", "none") == "learned":
+        parameters["positions"] = learned_positions(config)  # [contextLength, d]
+    return parameters
+
+
+def position_vectors(config, parameters, length):
+    """Return the [length, d] float32 position vectors P, or None for 'none'.
+
+    Sinusoidal: column c of row t is sin(angle) for even c and cos(angle) for
+    odd c, with angle = t / 10000^(2i/d) and i = c // 2, computed in float64.
+    Learned: row t comes from stream position:t with scale 1.
+    """
+    kind = config.get("positions", "none")
+    d = config["embeddingSize"]
+    if kind == "none":
+        return None
+    if kind == "sinusoidal":
+        table = np.empty((length, d), dtype=np.float64)  # [T, d]
+        for t in range(length):
+            for c in range(d):
+                angle = t / 10000.0 ** (2 * (c // 2) / d)
+                table[t, c] = math.sin(angle) if c % 2 == 0 else math.cos(angle)
+        return as_float32(table)
+    if kind == "learned":
+        return parameters["positions"][:length]
+    raise ValueError(f"positions {kind!r} is unknown. Use none, sinusoidal or learned.")
+
+
+def learned_positions(config):
+    """Draw the [contextLength, d] learned position table, row t from stream position:t."""
+    d = config["embeddingSize"]
+    rows = [draw_parameter(config["seed"], f"position:{t}", (d,), 1.0) for t in range(config["contextLength"])]
+    return np.stack(rows)
 
 
 # Softmax
@@ -300,14 +333,19 @@ def forward(text, config):
         mask = np.zeros((length, length), dtype=bool)
 
     embeddings = parameters["embeddings"][ids]  # [T, d]
-    queries = linear(embeddings, parameters["queryWeight"])  # [T, d]
-    keys = linear(embeddings, parameters["keyWeight"])  # [T, d]
-    values = linear(embeddings, parameters["valueWeight"])  # [T, d]
+    positions = position_vectors(config, parameters, length)  # [T, d] or None
+    if positions is None:
+        block_input = embeddings
+    else:
+        block_input = add(embeddings, positions)  # [T, d]
+    queries = linear(block_input, parameters["queryWeight"])  # [T, d]
+    keys = linear(block_input, parameters["keyWeight"])  # [T, d]
+    values = linear(block_input, parameters["valueWeight"])  # [T, d]
     scores = attention_scores(queries, keys, heads)  # [h, T, T]
     weights = attention_weights(scores, mask)  # [h, T, T]
     context = attention_context(weights, values)  # [T, d]
     attention = linear(context, parameters["outputWeight"])  # [T, d]
-    residual = add(embeddings, attention)  # [T, d]
+    residual = add(block_input, attention)  # [T, d]
     hidden = relu_linear(residual, parameters["w1"], parameters["b1"])  # [T, d_ff]
     feed_forward = linear(hidden, parameters["w2"], parameters["b2"])  # [T, d]
     output = add(residual, feed_forward)  # [T, d]
@@ -330,6 +368,8 @@ def forward(text, config):
         "logits": logits,
         "probabilities": probabilities,
     }
+    if positions is not None:
+        stages["positions"] = positions
     return {
         "vocabulary": vocabulary,
         "ids": ids,
@@ -388,6 +428,50 @@ FORWARD_CASES = [
         "name": "single token",
         "text": "Hello",
         "config": dict(DEFAULT_CONFIG),
+    },
+]
+
+# Models with position vectors. They live in positions.json, apart from
+# forward.json, because their attention input is embeddings + positions.
+POSITION_CASES = [
+    {
+        "name": "sinusoidal positions, two heads",
+        "text": "the cat sat on the mat and the cat ran .",
+        "config": {
+            "embeddingSize": 8,
+            "heads": 2,
+            "feedForwardSize": 12,
+            "seed": 7,
+            "causalMask": True,
+            "contextLength": 512,
+            "positions": "sinusoidal",
+        },
+    },
+    {
+        "name": "learned positions, context length keeps last tokens",
+        "text": "Where are you going? I am going home.",
+        "config": {
+            "embeddingSize": 6,
+            "heads": 1,
+            "feedForwardSize": 8,
+            "seed": 2,
+            "causalMask": True,
+            "contextLength": 6,
+            "positions": "learned",
+        },
+    },
+    {
+        "name": "sinusoidal positions, odd size, no mask",
+        "text": "One two three four five six seven",
+        "config": {
+            "embeddingSize": 5,
+            "heads": 1,
+            "feedForwardSize": 4,
+            "seed": 9,
+            "causalMask": False,
+            "contextLength": 512,
+            "positions": "sinusoidal",
+        },
     },
 ]
 
@@ -460,9 +544,9 @@ def build_softmax_fixture():
     return cases
 
 
-def build_forward_fixture():
+def build_forward_fixture(forward_cases):
     cases = []
-    for case in FORWARD_CASES:
+    for case in forward_cases:
         result = forward(case["text"], case["config"])
         cases.append(
             {
@@ -506,7 +590,8 @@ def build_fixture_texts():
     fixtures = {
         "random.json": build_random_fixture(),
         "softmax.json": build_softmax_fixture(),
-        "forward.json": build_forward_fixture(),
+        "forward.json": build_forward_fixture(FORWARD_CASES),
+        "positions.json": build_forward_fixture(POSITION_CASES),
     }
     return {name: format_json(value) + "\n" for name, value in fixtures.items()}
 
@@ -551,6 +636,12 @@ def run_checks():
 
     masked_max = float(np.abs(weights[:, mask]).max())
     check(masked_max == 0.0, f"seed example masked weights are 0 (max {masked_max})")
+
+    first_row = position_vectors({"embeddingSize": 4, "positions": "sinusoidal"}, {}, 1)[0]
+    check(
+        first_row.tolist() == [0.0, 1.0, 0.0, 1.0],
+        f"sinusoidal position 0 is [sin 0, cos 0, ...] = [0, 1, 0, 1] (got {first_row.tolist()})",
+    )
 
     large = softmax([800.0, 1.0, 1.0])
     check(bool(np.isfinite(large).all()), f"softmax([800, 1, 1]) is finite (got {large.tolist()})")
