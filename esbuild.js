@@ -1,7 +1,7 @@
-// Bundles the three entry points: the extension (Node, CommonJS, with the
-// `vscode` module left to the host), the inspector's webview script (browser)
-// and the command-line tool. `--watch` rebuilds on change, `--production`
-// minifies.
+// Bundles the entry points: the extension (Node, CommonJS, with the `vscode`
+// module left to the host), the inspector's webview script (browser), the
+// training worker and the command-line tool. `--watch` rebuilds on change,
+// `--production` minifies.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -31,6 +31,14 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+  },
+  {
+    ...shared,
+    entryPoints: ['src/training/trainWorker.ts'],
+    outfile: 'dist/trainWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...shared,

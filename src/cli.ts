@@ -319,8 +319,11 @@ function formatSummary(run: ModelRun, model: TrainedModel | undefined): string {
       ? `${token.text}=${UNKNOWN_TOKEN}`
       : `${token.text}=${token.id}`;
   const lines = [`Tokens (${run.tokens.length}): ${run.tokens.map(describeToken).join(' ')}`];
-  if (run.droppedTokens > 0) {
-    lines.push(`Context: kept the last ${run.tokens.length} tokens, dropped ${run.droppedTokens}`);
+  if (run.droppedCharacters > 0) {
+    lines.push(
+      `Context: kept the last ${run.tokens.length} tokens and left out the first ` +
+        `${run.droppedCharacters} characters`,
+    );
   }
   lines.push(
     `Embeddings ${formatShape(trace.embeddings.shape)}, attention weights ${formatShape(trace.weights.shape)}, ` +

@@ -12,6 +12,9 @@ import { PredictCommand, UserFacingError } from './predictCommand';
 import { RunStore } from './runStore';
 import { SelectionFollower } from './selectionFollower';
 import { SETTINGS_SECTION, resetReportedProblems } from './settings';
+import { ContinueOptions, continueText } from './continueCommand';
+import { ModelStore } from './training/modelStore';
+import { TrainCommandOptions, TrainingController } from './training/trainCommand';
 
 /** What `activate` returns: read-only views of the extension's state, for tests and other extensions. */
 export interface TinyLlmApi {
@@ -19,11 +22,15 @@ export interface TinyLlmApi {
   isInspectorOpen(): boolean;
   /** Returns the sequence number of the latest run, or 0 before the first. */
   latestSequence(): number;
+  /** Returns whether a training run is going on. */
+  isTraining(): boolean;
 }
 
-export function activate(context: vscode.ExtensionContext): TinyLlmApi {
+export async function activate(context: vscode.ExtensionContext): Promise<TinyLlmApi> {
   const log = vscode.window.createOutputChannel('Tiny LLM', { log: true });
   const store = new RunStore();
+  const models = new ModelStore(context.globalStorageUri, log);
+  const training = new TrainingController(context.extensionUri, models, log);
   const statusBar = vscode.window.createStatusBarItem(
     'tinyLlm.prediction',
     vscode.StatusBarAlignment.Right,
@@ -35,11 +42,13 @@ export function activate(context: vscode.ExtensionContext): TinyLlmApi {
   const showInspector = (): void => {
     InspectorPanel.createOrShow(context.extensionUri, store, log);
   };
-  const predict = new PredictCommand(store, statusBar, showInspector, log);
+  const predict = new PredictCommand(store, models, statusBar, showInspector, log);
 
   context.subscriptions.push(
     log,
     store,
+    models,
+    training,
     statusBar,
     vscode.commands.registerCommand('tinyLlm.predictNextWord', () =>
       reportFailure(log, 'Predict Next Word', () => predict.execute()),
@@ -55,6 +64,26 @@ export function activate(context: vscode.ExtensionContext): TinyLlmApi {
       (format?: HeatmapFormat, target?: vscode.Uri) =>
         reportFailureAsync(log, 'Export Heatmap', () => exportHeatmap(store, format, target)),
     ),
+    vscode.commands.registerCommand('tinyLlm.trainOnDocument', (options?: TrainCommandOptions) =>
+      reportFailureAsync(log, 'Train on Document', () => training.train(options)),
+    ),
+    vscode.commands.registerCommand('tinyLlm.resetModel', () =>
+      reportFailureAsync(log, 'Reset Model', () => models.reset()),
+    ),
+    vscode.commands.registerCommand('tinyLlm.continueText', (options?: ContinueOptions) =>
+      reportFailureAsync(log, 'Continue Text', () => continueText(models, log, options)),
+    ),
+    // The inspector shows the loss curve while training runs.
+    training.onDidProgress((progress) => InspectorPanel.instance?.showTraining(progress)),
+    // A new or reset model takes over the run on screen at once.
+    models.onDidChange(() => {
+      const latest = store.latest;
+      if (latest !== undefined) {
+        reportFailure(log, 'Update the inspector', () =>
+          predict.restore(latest.input, latest.source),
+        );
+      }
+    }),
     new SelectionFollower((editor) => predict.execute(editor, { quiet: true }), log),
     // Shows the export commands in the Command Palette once there is a run to export.
     store.onDidChange(() => vscode.commands.executeCommand('setContext', 'tinyLlm.hasRun', true)),
@@ -76,11 +105,13 @@ export function activate(context: vscode.ExtensionContext): TinyLlmApi {
       }
     }),
   );
+  await models.load();
   log.info('Tiny LLM activated');
 
   return {
     isInspectorOpen: () => InspectorPanel.isOpen(),
     latestSequence: () => store.latest?.sequence ?? 0,
+    isTraining: () => training.isRunning,
   };
 }
 

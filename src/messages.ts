@@ -45,8 +45,17 @@ export interface SavedInspectorState {
 /** Image formats the heatmap exports to. */
 export type HeatmapFormat = 'svg' | 'png';
 
+/** Loss after each epoch of the current or last training run. */
+export interface TrainingProgress {
+  readonly document: string;
+  readonly losses: readonly number[];
+  readonly epochs: number;
+  readonly state: 'running' | 'done' | 'cancelled' | 'failed';
+}
+
 export type HostMessage =
   | { readonly type: 'showRun'; readonly inspectorRun: InspectorRun }
+  | { readonly type: 'training'; readonly progress: TrainingProgress }
   /** Asks the webview to draw the current heatmap, with its highlight, in `format`. */
   | { readonly type: 'exportHeatmap'; readonly format: HeatmapFormat };
 
@@ -104,6 +113,16 @@ export function isHostMessage(value: unknown): value is HostMessage {
   }
   if (value.type === 'exportHeatmap') {
     return value.format === 'svg' || value.format === 'png';
+  }
+  if (value.type === 'training') {
+    const progress = value.progress;
+    return (
+      isRecord(progress) &&
+      typeof progress.document === 'string' &&
+      Array.isArray(progress.losses) &&
+      progress.losses.every((loss) => typeof loss === 'number') &&
+      typeof progress.epochs === 'number'
+    );
   }
   if (value.type !== 'showRun' || !isRecord(value.inspectorRun)) {
     return false;

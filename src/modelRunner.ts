@@ -8,25 +8,27 @@ import { InspectorRun, RunInput, RunSource } from './messages';
 import { InspectorPayload, toInspectorPayload } from './inspector/payload';
 import { ModelConfig } from './model/config';
 import { ModelRun, runModel } from './model/run';
+import { TrainedModel, runTrainedModel } from './model/train/train';
 
 export interface InspectorResult {
   readonly inspectorRun: InspectorRun;
   readonly modelRun: ModelRun;
 }
 
-/** Runs the model on `input` and prepares what the inspector needs. */
+/**
+ * Runs the model on `input` and prepares what the inspector needs: the
+ * trained model when there is one, else fresh weights for `config`.
+ */
 export function runForInspector(
   input: RunInput,
   source: RunSource,
   config: ModelConfig,
   sequence: number,
+  trained: TrainedModel | undefined,
 ): InspectorResult {
-  const modelRun = runModel(input.text, config);
-
-  // Characters before the first token read count as dropped only when they
-  // hold a token the context had no room for.
-  const firstStart = modelRun.tokens[0].start;
-  const dropped = /\S/u.test(input.text.slice(0, firstStart)) ? firstStart : 0;
+  const modelRun =
+    trained === undefined ? runModel(input.text, config) : runTrainedModel(input.text, trained);
+  const dropped = modelRun.droppedCharacters;
 
   // Keep only the text that was read, so the webview's saved state stays small.
   const readInput: RunInput = {
@@ -34,6 +36,6 @@ export function runForInspector(
     text: input.text.slice(dropped),
     offset: input.offset + dropped,
   };
-  const payload: InspectorPayload = toInspectorPayload(modelRun, input.offset, dropped);
+  const payload: InspectorPayload = toInspectorPayload(modelRun, input.offset, trained?.info);
   return { inspectorRun: { sequence, source, input: readInput, payload }, modelRun };
 }

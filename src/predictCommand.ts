@@ -9,6 +9,7 @@ import { RunInput, RunSource } from './messages';
 import { EmptyTextError } from './model/run';
 import { InspectorResult, runForInspector } from './modelRunner';
 import { RunStore } from './runStore';
+import { ModelStore } from './training/modelStore';
 import { readModelConfig } from './settings';
 
 /** What the command returns to its caller, for scripts and tests. */
@@ -35,6 +36,7 @@ export class UserFacingError extends Error {}
 export class PredictCommand {
   constructor(
     private readonly store: RunStore,
+    private readonly models: ModelStore,
     private readonly statusBar: vscode.StatusBarItem,
     private readonly showInspector: () => void,
     private readonly log: vscode.LogOutputChannel,
@@ -63,6 +65,7 @@ export class PredictCommand {
         input.source,
         config,
         this.store.claimSequence(),
+        this.models.current,
       );
     } catch (error) {
       if (error instanceof EmptyTextError) {
@@ -116,6 +119,7 @@ export class PredictCommand {
       source,
       config,
       this.store.claimSequence(),
+      this.models.current,
     );
     this.store.add(inspectorRun, modelRun);
     this.log.info(`Restored the inspector's run on ${source.fileName}`);
@@ -123,9 +127,14 @@ export class PredictCommand {
 
   private showStatus(word: string, probability: number, tokenCount: number): void {
     this.statusBar.text = `$(sparkle) Next word: ${word}`;
+    const trained = this.models.current;
+    const weights =
+      trained === undefined
+        ? 'The weights are untrained, so this is not yet meaningful.'
+        : `The model was trained on ${trained.info.document}.`;
     this.statusBar.tooltip =
-      `Tiny LLM predicts “${word}” (${(probability * 100).toFixed(1)}%) after ${tokenCount} tokens. ` +
-      'The weights are untrained, so this is not yet meaningful. Click to open the inspector.';
+      `Tiny LLM predicts “${word}” (${(probability * 100).toFixed(1)}%) after ${tokenCount} ` +
+      `tokens. ${weights} Click to open the inspector.`;
     this.statusBar.show();
   }
 }

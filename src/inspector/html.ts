@@ -31,6 +31,7 @@ export function renderInspectorHtml(webview: vscode.Webview, extensionUri: vscod
     <title>Attention Inspector</title>
   </head>
   <body data-state="empty">
+    <section id="training" class="training" hidden></section>
     <main id="root">
       <p class="placeholder">
         Select some text in an editor and run <strong>Tiny LLM: Predict Next Word</strong> to see

@@ -4,7 +4,13 @@
  * is ready, and relays the webview's requests to the editor.
  */
 import * as vscode from 'vscode';
-import { HeatmapFormat, HostMessage, InspectorRun, isWebviewMessage } from '../messages';
+import {
+  HeatmapFormat,
+  HostMessage,
+  InspectorRun,
+  TrainingProgress,
+  isWebviewMessage,
+} from '../messages';
 import { RunStore } from '../runStore';
 import { chooseTarget, writeHeatmap, writeTrace } from './exports';
 import { renderInspectorHtml } from './html';
@@ -24,6 +30,8 @@ export class InspectorPanel implements vscode.Disposable {
 
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
+  /** The latest training progress, sent again when the webview reloads. */
+  private training: TrainingProgress | undefined;
   /** Where the next heatmap the webview sends is saved; set by an export command. */
   private pendingHeatmapTarget: vscode.Uri | undefined;
 
@@ -74,6 +82,15 @@ export class InspectorPanel implements vscode.Disposable {
    * `target`. Resolves once the request is sent; the file is written when the
    * webview answers.
    */
+  /** Shows a training run's loss curve. */
+  showTraining(progress: TrainingProgress): void {
+    this.training = progress;
+    if (this.ready) {
+      const message: HostMessage = { type: 'training', progress };
+      void this.panel.webview.postMessage(message);
+    }
+  }
+
   requestHeatmap(format: HeatmapFormat, target: vscode.Uri): void {
     this.pendingHeatmapTarget = target;
     const message: HostMessage = { type: 'exportHeatmap', format };
@@ -112,6 +129,9 @@ export class InspectorPanel implements vscode.Disposable {
         this.ready = true;
         if (this.store.latest !== undefined) {
           this.post(this.store.latest);
+        }
+        if (this.training !== undefined) {
+          this.showTraining(this.training);
         }
         break;
       case 'revealToken':

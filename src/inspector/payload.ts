@@ -10,6 +10,7 @@ import { argmax } from '../model/forward';
 import { ModelConfig } from '../model/config';
 import { Candidate, ModelRun, ModelToken } from '../model/run';
 import { Tensor } from '../model/tensor';
+import { TrainingInfo, UNKNOWN_ID } from '../model/train/trainedModel';
 
 /** Largest number of token rows (and heatmap columns) drawn in one table. */
 export const MAX_DRAWN_TOKENS = 48;
@@ -48,6 +49,10 @@ export type MatrixStage = (typeof MATRIX_STAGES)[number] | 'positions';
 
 export interface InspectorPayload {
   readonly config: ModelConfig;
+  /** How the weights were trained, or undefined for seeded random weights. */
+  readonly training: TrainingInfo | undefined;
+  /** Id of the unknown-word token, for a trained model; undefined otherwise. */
+  readonly unknownId: number | undefined;
   /** Tokens with offsets into the document. */
   readonly tokens: readonly ModelToken[];
   readonly vocabulary: readonly string[];
@@ -76,7 +81,7 @@ export function firstDrawnToken(count: number): number {
 export function toInspectorPayload(
   run: ModelRun,
   offset: number,
-  droppedCharacters: number,
+  training: TrainingInfo | undefined,
 ): InspectorPayload {
   const { trace } = run;
   const count = run.tokens.length;
@@ -102,13 +107,15 @@ export function toInspectorPayload(
 
   return {
     config: run.config,
+    training,
+    unknownId: training === undefined ? undefined : UNKNOWN_ID,
     tokens: run.tokens.map((token) => ({
       ...token,
       start: token.start + offset,
       end: token.end + offset,
     })),
     vocabulary: run.vocabulary,
-    droppedCharacters,
+    droppedCharacters: run.droppedCharacters,
     prediction: run.prediction,
     topCandidates: run.topCandidates,
     firstRow,

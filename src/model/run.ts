@@ -7,7 +7,7 @@
 import { ModelConfig } from './config';
 import { Trace, argmax, forward } from './forward';
 import { initParameters } from './parameters';
-import { Token, Vocabulary, tokenize } from './tokenizer';
+import { Token, Vocabulary, tokenizeTail } from './tokenizer';
 
 export interface ModelToken extends Token {
   /** The token's vocabulary id. */
@@ -25,8 +25,11 @@ export interface ModelRun {
   /** The tokens the model read, with offsets into the original text. */
   readonly tokens: readonly ModelToken[];
   readonly vocabulary: readonly string[];
-  /** How many tokens at the start of the text were left out to fit the context. */
-  readonly droppedTokens: number;
+  /**
+   * Characters before the first token read, when the text holds more tokens
+   * than the context; 0 when the model read every token.
+   */
+  readonly droppedCharacters: number;
   readonly trace: Trace;
   /** The most likely next word after the last token. */
   readonly prediction: Candidate;
@@ -45,14 +48,27 @@ export class EmptyTextError extends Error {
   }
 }
 
-/** Tokenizes `text` and runs the untrained model on it. */
-export function runModel(text: string, config: ModelConfig): ModelRun {
-  const allTokens = tokenize(text);
-  if (allTokens.length === 0) {
+/**
+ * Returns the last `contextLength` tokens of `text`, tokenizing only as much
+ * of its end as they need. Throws EmptyTextError when there is no token.
+ */
+export function readContext(text: string, contextLength: number): Token[] {
+  const tokens = tokenizeTail(text, contextLength);
+  if (tokens.length === 0) {
     throw new EmptyTextError();
   }
-  const droppedTokens = Math.max(0, allTokens.length - config.contextLength);
-  const kept = allTokens.slice(droppedTokens);
+  return tokens;
+}
+
+/** Returns how many characters precede `kept` when they hold a token the context dropped, else 0. */
+export function droppedCharacters(text: string, kept: readonly Token[]): number {
+  const start = kept[0].start;
+  return /\S/u.test(text.slice(0, start)) ? start : 0;
+}
+
+/** Tokenizes `text` and runs the untrained model on it. */
+export function runModel(text: string, config: ModelConfig): ModelRun {
+  const kept = readContext(text, config.contextLength);
 
   const vocabulary = Vocabulary.fromWords(kept.map((token) => token.text));
   const tokens = kept.map((token) => ({ ...token, id: vocabulary.add(token.text) }));
@@ -70,7 +86,7 @@ export function runModel(text: string, config: ModelConfig): ModelRun {
     config,
     tokens,
     vocabulary: vocabulary.words,
-    droppedTokens,
+    droppedCharacters: droppedCharacters(text, kept),
     trace,
     prediction: candidates[0],
     topCandidates: candidates.slice(0, TOP_CANDIDATES),

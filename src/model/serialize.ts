@@ -16,7 +16,7 @@ export interface RunJson {
   readonly config: ModelConfig;
   readonly tokens: readonly ModelToken[];
   readonly vocabulary: readonly string[];
-  readonly droppedTokens: number;
+  readonly droppedCharacters: number;
   readonly prediction: Candidate;
   readonly topCandidates: readonly Candidate[];
   /** Every stage; `positions` only when the model has position vectors. */
@@ -38,7 +38,7 @@ export function runToJson(run: ModelRun): RunJson {
     config: run.config,
     tokens: run.tokens.map(({ text, id, start, end }) => ({ text, id, start, end })),
     vocabulary: [...run.vocabulary],
-    droppedTokens: run.droppedTokens,
+    droppedCharacters: run.droppedCharacters,
     prediction: run.prediction,
     topCandidates: run.topCandidates,
     stages,

@@ -108,7 +108,7 @@ export const STAGE_TEXT = {
 export const UNTRAINED_NOTICE =
   'The weights are random and untrained, so the model tends to predict the same few words ' +
   'whatever the text says. That is expected: training would adjust the weights until the ' +
-  'predictions fit the text.';
+  'predictions fit the text. Run Tiny LLM: Train on Document to train it on your own text.';
 
 export const CAUSAL_MASK_NOTE =
   'The causal mask is on: a token may look only at itself and earlier tokens, because when the ' +

@@ -14,6 +14,7 @@ import {
 } from '../messages';
 import { readHeatmapColours } from './colours';
 import { heatmapSvg } from './heatmapSvg';
+import { renderLossCurve } from './lossCurve';
 import { ALL_HEADS, RenderedRun, ViewState, renderRun } from './render';
 
 interface VsCodeApi {
@@ -32,6 +33,7 @@ interface Shown {
 
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root') as HTMLElement;
+const trainingSection = document.getElementById('training') as HTMLElement;
 let current: Shown | undefined;
 let rendered: RenderedRun | undefined;
 let highlighted: number | null = null;
@@ -122,6 +124,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
   if (message.type === 'exportHeatmap') {
     void exportHeatmap(message.format);
+    return;
+  }
+  if (message.type === 'training') {
+    renderLossCurve(trainingSection, message.progress);
     return;
   }
   const { inspectorRun } = message;

@@ -166,7 +166,7 @@ function header(
         text: `${(prediction.probability * 100).toFixed(1)}% · id ${prediction.id}`,
       }),
     ),
-    element('p', { className: 'untrained', text: UNTRAINED_NOTICE }),
+    modelStatus(run),
   );
 }
 
@@ -180,6 +180,30 @@ function positionsStage(run: InspectorPayload, labels: readonly string[], T: num
     subStage(STAGE_TEXT.positions, `${T}×${d} + ${T}×${d} → ${T}×${d}`),
     matrixTable(positions, labels, 'Position vectors P, one row per position'),
   ];
+}
+
+/** Says whether the weights are random or trained, and on what. */
+function modelStatus(run: InspectorPayload): HTMLElement {
+  const training = run.training;
+  if (training === undefined) {
+    return element('p', {
+      className: 'untrained',
+      text: UNTRAINED_NOTICE,
+      attributes: { 'data-testid': 'model-status' },
+    });
+  }
+  const accuracy =
+    training.accuracy === undefined
+      ? ''
+      : `, and it predicts ${(training.accuracy * 100).toFixed(1)}% of that text's next words right`;
+  return element('p', {
+    className: 'trained',
+    text:
+      `Trained on ${training.document}: ${training.steps} steps over ${training.epochs} epochs, ` +
+      `final loss ${training.finalLoss.toFixed(3)}${accuracy}. Words it never saw read as ` +
+      '<unk>. Tiny LLM: Reset Model returns to random weights.',
+    attributes: { 'data-testid': 'model-status' },
+  });
 }
 
 function notice(text: string): HTMLElement {
@@ -239,8 +263,16 @@ function tokenChips(run: InspectorPayload, callbacks: RenderCallbacks): HTMLElem
         },
       },
       element('span', { className: 'token-text', text: token.text }),
-      element('span', { className: 'token-id', text: String(token.id) }),
+      element('span', {
+        className: 'token-id',
+        text:
+          token.id === run.unknownId ? `${token.id} ${run.vocabulary[token.id]}` : String(token.id),
+      }),
     );
+    if (token.id === run.unknownId) {
+      chip.classList.add('unknown');
+      chip.title = `“${token.text}” is not in the trained vocabulary, so the model reads it as ${run.vocabulary[token.id]}`;
+    }
     chip.addEventListener('click', () => callbacks.onTokenClick(index));
     chip.addEventListener('mouseenter', () => callbacks.onTokenHover(index));
     chip.addEventListener('focus', () => callbacks.onTokenHover(index));

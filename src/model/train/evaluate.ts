@@ -4,7 +4,14 @@
  * text, to measure how many next tokens it predicts right.
  */
 import { Trace, argmax, forward } from '../forward';
-import { EmptyTextError, ModelRun, TOP_CANDIDATES, lastRow, rankCandidates } from '../run';
+import {
+  ModelRun,
+  TOP_CANDIDATES,
+  droppedCharacters,
+  lastRow,
+  rankCandidates,
+  readContext,
+} from '../run';
 import { Vocabulary, tokenize } from '../tokenizer';
 import { TrainedModel, encodeWords } from './trainedModel';
 
@@ -15,12 +22,7 @@ import { TrainedModel, encodeWords } from './trainedModel';
  */
 export function runTrainedModel(text: string, model: TrainedModel): ModelRun {
   const { config } = model;
-  const allTokens = tokenize(text);
-  if (allTokens.length === 0) {
-    throw new EmptyTextError();
-  }
-  const droppedTokens = Math.max(0, allTokens.length - config.contextLength);
-  const contextTokens = allTokens.slice(droppedTokens);
+  const contextTokens = readContext(text, config.contextLength);
   const ids = encodeWords(
     contextTokens.map((token) => token.text),
     model.vocabulary,
@@ -34,7 +36,7 @@ export function runTrainedModel(text: string, model: TrainedModel): ModelRun {
     config,
     tokens,
     vocabulary: model.vocabulary,
-    droppedTokens,
+    droppedCharacters: droppedCharacters(text, contextTokens),
     trace,
     prediction: candidates[0],
     topCandidates: candidates.slice(0, TOP_CANDIDATES),

@@ -61,7 +61,7 @@ describe('runModel', () => {
       run.tokens.map((token) => token.text),
       ['four', 'five'],
     );
-    assert.equal(run.droppedTokens, 3);
+    assert.equal(run.droppedCharacters, 'one two three '.length);
     assert.equal(run.tokens[0].start, 'one two three '.length);
   });
 

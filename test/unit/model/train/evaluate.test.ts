@@ -37,7 +37,7 @@ describe('trained model', () => {
   it('keeps the last contextLength tokens', () => {
     const run = runTrainedModel('a b c d e f g h', model);
     assert.equal(run.tokens.length, 6);
-    assert.equal(run.droppedTokens, 2);
+    assert.equal(run.droppedCharacters, 'a b '.length);
     assert.deepEqual([...run.trace.logits.shape], [6, model.vocabulary.length]);
   });
 
