@@ -24,6 +24,12 @@ export interface TinyLlmApi {
   latestSequence(): number;
   /** Returns whether a training run is going on. */
   isTraining(): boolean;
+  /** Returns the path of the saved model file, which may not exist. */
+  modelFile(): string;
+  /** Loads the saved model file again, as at activation. */
+  reloadModel(): Promise<void>;
+  /** Returns whether a trained model is in use. */
+  isTrained(): boolean;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<TinyLlmApi> {
@@ -112,6 +118,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TinyLl
     isInspectorOpen: () => InspectorPanel.isOpen(),
     latestSequence: () => store.latest?.sequence ?? 0,
     isTraining: () => training.isRunning,
+    modelFile: () => models.fileUri.fsPath,
+    reloadModel: () => models.load(),
+    isTrained: () => models.current !== undefined,
   };
 }
 

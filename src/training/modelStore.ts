@@ -28,17 +28,27 @@ export class ModelStore implements vscode.Disposable {
     return this.model;
   }
 
-  private get fileUri(): vscode.Uri {
+  /** The saved model's file. */
+  get fileUri(): vscode.Uri {
     return vscode.Uri.joinPath(this.storageUri, MODEL_FILE);
   }
 
-  /** Loads the saved model, if there is one. Never throws. */
+  /**
+   * Loads the saved model, if there is one; otherwise, or when the file is
+   * rejected, the untrained weights are used. Never throws.
+   */
   async load(): Promise<void> {
+    const previous = this.model;
+    this.model = undefined;
     let bytes: Uint8Array;
     try {
       bytes = await vscode.workspace.fs.readFile(this.fileUri);
     } catch {
-      return; // No saved model: the untrained weights are used.
+      // No saved model: the untrained weights are used.
+      if (previous !== undefined) {
+        this.changeEmitter.fire(undefined);
+      }
+      return;
     }
     try {
       this.model = decodeModelFile(bytes);
@@ -53,6 +63,9 @@ export class ModelStore implements vscode.Disposable {
         `Tiny LLM could not load its saved model (${reason}). It uses untrained weights ` +
           'until you train again; the file was left in place.',
       );
+      if (previous !== undefined) {
+        this.changeEmitter.fire(undefined);
+      }
     }
   }
 

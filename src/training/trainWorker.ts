@@ -4,6 +4,8 @@
  * thread and a blocked host freezes the whole editor. Built to
  * dist/trainWorker.js.
  */
+import { readlinkSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeModelFile } from '../model/train/modelFile';
 import { TrainingCancelledError, TrainingDivergedError, trainModel } from '../model/train/train';
@@ -13,7 +15,22 @@ function post(message: WorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
+/**
+ * Gives this thread the lowest CPU priority, so that on a busy machine the
+ * editor's own threads run first. Linux keeps a nice value per thread, and
+ * /proc/thread-self names this thread's id; elsewhere the priority stays.
+ */
+function lowerPriority(): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(threadId, constants.priority.PRIORITY_LOW);
+  } catch {
+    // Not Linux, or not allowed: train at normal priority.
+  }
+}
+
 function run(request: TrainRequest): void {
+  lowerPriority();
   const cancelled = new Int32Array(request.cancelFlag);
   try {
     const model = trainModel(request.text, request.options, {

@@ -75,6 +75,21 @@ describe('runModel', () => {
     assert.equal(run.topCandidates[0].id, run.prediction.id);
   });
 
+  it('runs on punctuation alone', () => {
+    const run = runModel('?!...', DEFAULT_CONFIG);
+    assert.deepEqual(run.vocabulary, ['?', '!', '.']);
+    assert.equal(run.tokens.length, 5);
+  });
+
+  it('reads only the end of a 10 MB text', () => {
+    const text = 'The quick brown fox jumps over the lazy dog. '.repeat(230_000);
+    assert.ok(text.length > 10_000_000);
+    const run = runModel(text, DEFAULT_CONFIG);
+    assert.equal(run.tokens.length, DEFAULT_CONFIG.contextLength);
+    assert.equal(run.tokens[run.tokens.length - 1].end, text.trimEnd().length);
+    assert.equal(run.droppedCharacters, run.tokens[0].start);
+  });
+
   it('rejects text without tokens', () => {
     assert.throws(() => runModel(' \n\t ', DEFAULT_CONFIG), EmptyTextError);
   });
