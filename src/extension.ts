@@ -1,7 +1,7 @@
 /**
  * Activation: wires the model's commands, hover, status bar and inspector
- * together. Each piece lives in its own module; this file holds no logic of
- * its own beyond reporting a command's failure.
+ * together. Each piece lives in its own module, and this file contains no
+ * logic of its own beyond reporting a command's failure.
  */
 import * as vscode from 'vscode';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector/inspectorPanel';
@@ -16,7 +16,7 @@ import { ContinueOptions, continueText } from './continueCommand';
 import { ModelStore } from './training/modelStore';
 import { TrainCommandOptions, TrainingController } from './training/trainCommand';
 
-/** What `activate` returns: read-only views of the extension's state, for tests and other extensions. */
+/** The API that `activate` returns: views of the extension's state, for tests and other extensions. */
 export interface TinyLlmApi {
   /** Returns whether the inspector panel is open. */
   isInspectorOpen(): boolean;

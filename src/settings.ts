@@ -1,7 +1,7 @@
 /**
  * Reads the extension's settings from the `tinyLlm` configuration section. A
- * bad value is replaced by its default, and the user is told which setting,
- * its value and the accepted range, once per distinct problem.
+ * bad value is replaced by its default, and a warning names the setting, its
+ * value and the accepted range, once per distinct problem.
  */
 import * as vscode from 'vscode';
 import { ModelConfig, validateConfig } from './model/config';

@@ -1,6 +1,6 @@
 /**
  * The plain-language text beside each stage. It is written for a learner
- * who knows the five steps from study notes (tokens, embedding, attention,
+ * who learned the five steps from study notes (tokens, embedding, attention,
  * feed-forward, output) and now sees them run on their own text.
  */
 

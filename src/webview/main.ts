@@ -41,7 +41,7 @@ let highlighted: number | null = null;
 function draw(state: Shown): void {
   current = state;
   highlighted = null;
-  // The state holds the text, not the numbers: after a window reload the host
+  // The state contains the text, not the numbers: after a window reload the host
   // computes the run again from it.
   const { input, source, sequence } = state.inspectorRun;
   vscode.setState({ input, source, sequence, head: state.view.head });
@@ -138,7 +138,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   draw({ inspectorRun, view: current?.view ?? { head: savedHead } });
 });
 
-// The host sends the latest run in answer to `ready`; a restored panel keeps its head.
+// The host sends the latest run in reply to `ready`; a restored panel keeps its head.
 const saved = vscode.getState() as Partial<SavedInspectorState> | undefined | null;
 const savedHead = typeof saved?.head === 'number' ? saved.head : 0;
 vscode.postMessage({ type: 'ready' });

@@ -40,7 +40,7 @@ export interface RenderCallbacks {
   readonly onExport: (kind: 'json' | 'svg' | 'png') => void;
 }
 
-/** What the drawing offers to its caller after it is on screen. */
+/** Handles to a drawn run, for its caller. */
 export interface RenderedRun {
   /** The full-size canvas heatmap of the shown head, when the run is too long for a table. */
   readonly canvas: CanvasHeatmap | undefined;
@@ -170,7 +170,7 @@ function header(
   );
 }
 
-/** The position vectors' table when the model has them, else why word order is invisible. */
+/** Returns the position vectors' table when the model has them, else a note on why word order is invisible. */
 function positionsStage(run: InspectorPayload, labels: readonly string[], T: number, d: number) {
   const positions = run.matrices.positions;
   if (positions === undefined) {
