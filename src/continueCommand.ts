@@ -1,7 +1,7 @@
 /**
  * Tiny LLM: Continue Text. Appends the trained model's next words at the
- * cursor as one edit, so a single undo removes them. Greedy or sampled, as
- * the generation settings say.
+ * cursor as one edit, so a single undo removes them. The generation
+ * settings choose greedy or sampled words.
  */
 import * as vscode from 'vscode';
 import { MAX_GENERATED_WORDS, joinWords, sampleNextWords } from './model/train/train';

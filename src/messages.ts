@@ -5,10 +5,10 @@
  */
 import type { InspectorPayload } from './inspector/payload';
 
-/** Where the text of a run came from, for the inspector's heading. */
+/** The origin of a run's text, for the inspector's heading. */
 export interface RunSource {
   readonly fileName: string;
-  /** What was read, for example "Selection, lines 3–5". */
+  /** The part of the document that was read, for example "Selection, lines 3–5". */
   readonly description: string;
 }
 
@@ -31,7 +31,7 @@ export interface InspectorRun {
 }
 
 /**
- * What the webview keeps in its state: enough to compute the run again when
+ * The webview's saved state: enough to compute the run again when
  * VS Code restores the panel after a window reload, but not the numbers.
  */
 export interface SavedInspectorState {

@@ -12,7 +12,7 @@ import { RunStore } from './runStore';
 import { ModelStore } from './training/modelStore';
 import { readModelConfig } from './settings';
 
-/** What the command returns to its caller, for scripts and tests. */
+/** The command's result, for scripts and tests. */
 export interface PredictionResult {
   readonly word: string;
   readonly id: number;

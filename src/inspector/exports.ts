@@ -1,7 +1,7 @@
 /**
  * Saves what the inspector exports: the latest run as JSON, and heatmap
- * images that the webview draws. A caller may pass the target file (tests
- * and scripts do); otherwise a save dialog asks for it.
+ * images that the webview draws. A caller may pass the target file, as
+ * tests and scripts do. Otherwise the user picks it in a save dialog.
  */
 import * as vscode from 'vscode';
 import { HeatmapFormat, InspectorRun } from '../messages';

@@ -32,7 +32,7 @@ export class InspectorPanel implements vscode.Disposable {
   private ready = false;
   /** The latest training progress, sent again when the webview reloads. */
   private training: TrainingProgress | undefined;
-  /** Where the next heatmap the webview sends is saved; set by an export command. */
+  /** Target file of the next heatmap the webview sends, set by an export command. */
   private pendingHeatmapTarget: vscode.Uri | undefined;
 
   /** Reveals the inspector, creating it beside the editor if needed. */
@@ -80,7 +80,7 @@ export class InspectorPanel implements vscode.Disposable {
   /**
    * Asks the webview to draw its heatmap as `format` and saves the result to
    * `target`. Resolves once the request is sent; the file is written when the
-   * webview answers.
+   * webview replies.
    */
   /** Shows a training run's loss curve. */
   showTraining(progress: TrainingProgress): void {

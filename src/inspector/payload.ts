@@ -2,9 +2,9 @@
  * What the inspector's webview receives for one run: the numbers it draws
  * and nothing more. Vector stages keep only the rows the tables draw, the
  * scores only the drawn window, and the output only each position's
- * prediction, so a 2,048-token run sends about 17 MB of float32 per head
- * (the attention weights, for the canvas heatmap) instead of hundreds of MB
- * of JSON. Typed arrays cross postMessage without conversion to text.
+ * prediction. A 2,048-token run then sends about 17 MB of float32 per head,
+ * for the canvas heatmap's attention weights, instead of hundreds of MB of
+ * JSON. Typed arrays cross postMessage without conversion to text.
  */
 import { argmax } from '../model/forward';
 import { ModelConfig } from '../model/config';
@@ -49,7 +49,7 @@ export type MatrixStage = (typeof MATRIX_STAGES)[number] | 'positions';
 
 export interface InspectorPayload {
   readonly config: ModelConfig;
-  /** How the weights were trained, or undefined for seeded random weights. */
+  /** Record of the training run, or undefined for seeded random weights. */
   readonly training: TrainingInfo | undefined;
   /** Id of the unknown-word token, for a trained model; undefined otherwise. */
   readonly unknownId: number | undefined;

@@ -1,6 +1,6 @@
 /**
  * The messages between the extension host and the training worker. The
- * host passes the request as `workerData`; the worker answers with one
+ * host passes the request as `workerData`; the worker replies with one
  * message per epoch and one final message. Cancellation goes through a
  * shared flag, because the worker's training loop never yields to its
  * event loop.

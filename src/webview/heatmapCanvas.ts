@@ -27,7 +27,13 @@ export function canvasHeatmap(
   causalMask: boolean,
 ): CanvasHeatmap {
   const count = tokens.length;
-  let zoom = count > 1024 ? 1 : count > 256 ? 2 : 4;
+  // Start at a zoom that keeps the canvas about 1,000 to 2,000 pixels wide.
+  let zoom = 4;
+  if (count > 1024) {
+    zoom = 1;
+  } else if (count > 256) {
+    zoom = 2;
+  }
   let highlighted: number | null = null;
   let cursor = { row: count - 1, column: 0 };
 

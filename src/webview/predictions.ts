@@ -1,5 +1,5 @@
 /**
- * The prediction at every position: what the model would say comes next
+ * The prediction at every position: the word the model would predict next
  * after each prefix of the text. For a trained model, comparing it with the
  * token that does come next shows where the model has learned the text.
  */
