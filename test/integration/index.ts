@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
+import { SuiteOptions, setSuiteOptions } from './support';
 
 /** Outcome of one test, or of a hook that failed. */
 export interface TestOutcome {
@@ -37,7 +38,8 @@ function describeError(error: unknown): string {
 }
 
 /** Runs every `*.test.js` file next to this one with mocha and collects each test's outcome. */
-export async function runSuite(): Promise<SuiteResult> {
+export async function runSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
+  setSuiteOptions(options);
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: TEST_TIMEOUT_MS });
   const testFiles = fs
     .readdirSync(__dirname)

@@ -19,11 +19,11 @@ function writeResults(resultsPath, result) {
   fs.renameSync(temporary, resultsPath);
 }
 
-async function runAndReport(suitePath, resultsPath) {
+async function runAndReport(suitePath, resultsPath, options) {
   let result;
   try {
     const suite = require(suitePath);
-    result = await suite.runSuite();
+    result = await suite.runSuite(options);
   } catch (error) {
     const message = error instanceof Error ? error.stack || error.message : String(error);
     const failure = { title: `load and run the suite ${suitePath}`, error: message };
@@ -38,7 +38,7 @@ async function runAndReport(suitePath, resultsPath) {
   writeResults(resultsPath, result);
 }
 
-function activate() {
+function activate(context) {
   const resultsPath = process.env.TINY_LLM_TEST_RESULTS;
   if (!resultsPath) {
     return;
@@ -54,9 +54,12 @@ function activate() {
     });
     return;
   }
+  // Every extension's log output channels write into a folder named after
+  // the extension id, inside the folder that contains this one's logUri.
+  const options = { extensionLogsDir: path.dirname(context.logUri.fsPath) };
   // Not awaited, so that activation finishes and the suite runs like
   // @vscode/test-electron's, after the extension host has started.
-  runAndReport(suitePath, resultsPath).catch((error) => {
+  runAndReport(suitePath, resultsPath, options).catch((error) => {
     console.error(`Tiny LLM integration host: failed to write ${resultsPath}:`, error);
   });
 }

@@ -80,7 +80,10 @@ function tokenizeInOnePiece(text: string): Token[] {
   return tokens;
 }
 
-describe('tokenizer properties', () => {
+describe('tokenizer properties', function () {
+  // Thousands of cases each; a loaded 2-core machine needs more than mocha's default 2 s.
+  this.timeout(60_000);
+
   it('offsets cover the text exactly', () => {
     fc.assert(
       fc.property(fc.oneof(mixedText, fc.string({ unit: 'binary' })), (text) => {

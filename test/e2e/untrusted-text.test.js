@@ -1,0 +1,69 @@
+// End-to-end test: markup typed into an untitled file reaches the inspector
+// as text. The webview must show the characters and must neither create the
+// elements they describe nor run their script.
+
+'use strict';
+
+const assert = require('node:assert/strict');
+const { assertInspectorMatches } = require('./assertions');
+const { useSession } = require('./session');
+const {
+  newUntitledFile,
+  selectAll,
+  runCommand,
+  waitForInspector,
+  readInspector,
+  predictWithCli,
+} = require('./workbench');
+
+const MARKUP = '<img src=x onerror=alert(1)> </td><script>alert(2)</script>';
+
+describe('markup in the selection', function () {
+  this.timeout(120_000);
+  const session = useSession('untrusted-text');
+
+  it('shows markup as text', async () => {
+    const { page, extensionDir } = session();
+    const cli = predictWithCli(extensionDir, MARKUP);
+
+    await newUntitledFile(page);
+    // Inserted like a paste, so that auto-closing brackets add nothing.
+    await page.keyboard.insertText(MARKUP);
+    await selectAll(page, MARKUP.length);
+    await runCommand(page, 'Tiny LLM: Predict Next Word');
+    const frame = await waitForInspector(page, cli.tokens.length);
+    const displayed = await readInspector(frame);
+
+    assertInspectorMatches(displayed, cli);
+    // A chip reads its token followed by its id.
+    for (const token of ['<', 'img', 'onerror', '=', 'alert', '(', '/', 'td', 'script', '>']) {
+      assert.ok(
+        displayed.tokens.some(({ id, text }) => text === `${token}${id}`),
+        `no token chip reads "${token}": ${JSON.stringify(displayed.tokens)}`,
+      );
+    }
+    const injected = await frame.evaluate(() => {
+      const root = document.getElementById('root');
+      return {
+        images: root.querySelectorAll('img').length,
+        scripts: root.querySelectorAll('script').length,
+        handlers: root.querySelectorAll('[onerror]').length,
+      };
+    });
+    assert.equal(injected.images, 0, 'the webview root contains an img element');
+    assert.equal(injected.scripts, 0, 'the webview root contains a script element');
+    assert.equal(injected.handlers, 0, 'an element in the webview root has an onerror attribute');
+  });
+
+  it('opens no dialog', () => {
+    assert.deepEqual(session().dialogs, []);
+  });
+
+  it('logs no CSP violation', () => {
+    assert.deepEqual(session().cspViolations, []);
+  });
+
+  it('throws no page error', () => {
+    assert.deepEqual(session().pageErrors, []);
+  });
+});
