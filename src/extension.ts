@@ -24,6 +24,8 @@ export interface TinyLlmApi {
   latestSequence(): number;
   /** Returns whether a training run is going on. */
   isTraining(): boolean;
+  /** Returns the number of epochs the running training has finished, 0 when none runs. */
+  trainingEpochs(): number;
   /** Returns the path of the saved model file, which may not exist. */
   modelFile(): string;
   /** Loads the saved model file again, as at activation. */
@@ -118,6 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TinyLl
     isInspectorOpen: () => InspectorPanel.isOpen(),
     latestSequence: () => store.latest?.sequence ?? 0,
     isTraining: () => training.isRunning,
+    trainingEpochs: () => training.finishedEpochs,
     modelFile: () => models.fileUri.fsPath,
     reloadModel: () => models.load(),
     isTrained: () => models.current !== undefined,

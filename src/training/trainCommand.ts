@@ -19,7 +19,7 @@ import { TrainRequest, WorkerMessage } from './workerProtocol';
 export type TrainCommandOptions = Partial<Pick<TrainOptions, 'epochs' | 'learningRate'>>;
 
 export class TrainingController implements vscode.Disposable {
-  private running: { worker: Worker; cancel: Int32Array } | undefined;
+  private running: { worker: Worker; cancel: Int32Array; epochs: number } | undefined;
   private readonly progressEmitter = new vscode.EventEmitter<TrainingProgress>();
 
   /** Fires after every epoch and when a run ends. */
@@ -33,6 +33,11 @@ export class TrainingController implements vscode.Disposable {
 
   get isRunning(): boolean {
     return this.running !== undefined;
+  }
+
+  /** Number of epochs the running training has finished; 0 when none runs. */
+  get finishedEpochs(): number {
+    return this.running?.epochs ?? 0;
   }
 
   /** Trains on the active editor's document; resolves with the model, or undefined when cancelled. */
@@ -110,7 +115,7 @@ export class TrainingController implements vscode.Disposable {
     const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'trainWorker.js').fsPath;
     const worker = new Worker(script, { workerData: request });
     const cancel = new Int32Array(cancelFlag);
-    this.running = { worker, cancel };
+    this.running = { worker, cancel, epochs: 0 };
     const losses: number[] = [];
     const subscription = token.onCancellationRequested(() => Atomics.store(cancel, 0, 1));
 
@@ -125,6 +130,9 @@ export class TrainingController implements vscode.Disposable {
         switch (message.type) {
           case 'epoch':
             losses.push(message.report.loss);
+            if (this.running !== undefined) {
+              this.running.epochs = message.report.epoch;
+            }
             onEpoch(message.report);
             this.progressEmitter.fire({
               document,
