@@ -97,9 +97,11 @@ export class PredictCommand {
       void vscode.window.showInformationMessage(input.notice);
     }
     if (payload.droppedCharacters > 0) {
+      const setting =
+        payload.training === undefined ? 'tinyLlm.contextLength' : 'tinyLlm.training.contextLength';
       void vscode.window.showInformationMessage(
-        `The text is longer than the context of ${config.contextLength} tokens ` +
-          `(tinyLlm.contextLength), so the model read its last ${payload.tokens.length} tokens ` +
+        `The text is longer than the context of ${payload.config.contextLength} tokens ` +
+          `(${setting}), so the model read its last ${payload.tokens.length} tokens ` +
           `and left out the first ${payload.droppedCharacters.toLocaleString('en')} characters.`,
       );
     }

@@ -74,7 +74,7 @@ export function renderRun(
     section(
       1,
       STAGE_TEXT.tokens,
-      `${T} tokens → ${V} ids`,
+      `${T} tokens, vocabulary of ${V}`,
       tokenChips(run, callbacks),
       vocabularyTable(run),
     ),
