@@ -1,7 +1,8 @@
-// End-to-end test: the attention heatmap stays readable in VS Code's
-// high-contrast themes. Each theme is picked with Preferences: Color Theme
-// as a person would, and every heatmap cell's text must reach the WCAG 2
-// AA contrast ratio of 4.5:1 against the background painted behind it.
+// End-to-end tests: the inspector stays readable in VS Code's high-contrast
+// themes. Each theme is picked with Preferences: Color Theme as a person
+// would. The text of every heatmap cell, and of every other element of the
+// inspector, must reach the WCAG 2 AA contrast ratio of 4.5:1 against the
+// background painted behind it.
 
 'use strict';
 
@@ -47,7 +48,7 @@ async function waitForWebviewTheme(frame, bodyClass) {
 }
 
 /** Fails with the five worst elements when any of `measured` is below MIN_CONTRAST. */
-function assertReadable(measured, what) {
+function assertReadable(measured, description) {
   const unreadable = measured.filter((item) => !(item.ratio >= MIN_CONTRAST));
   const worst = unreadable
     .sort((a, b) => a.ratio - b.ratio)
@@ -60,14 +61,16 @@ function assertReadable(measured, what) {
   assert.equal(
     unreadable.length,
     0,
-    `${unreadable.length} of ${measured.length} ${what} are below ${MIN_CONTRAST}:1; ` +
+    `${unreadable.length} of ${measured.length} ${description} are below ${MIN_CONTRAST}:1; ` +
       `the worst: ${worst.join('; ')}`,
   );
 }
 
 describe('inspector in high-contrast themes', function () {
   this.timeout(120_000);
-  const session = useSession('high-contrast', { 'editor.minimap.enabled': false });
+  const session = useSession('high-contrast', {
+    settings: { 'editor.minimap.enabled': false },
+  });
   let frame;
 
   before(async function () {

@@ -41,8 +41,7 @@ describe('Attention Inspector in code-server', function () {
   this.timeout(120_000);
   // Word wrap keeps the selected paragraph in view for the screenshots.
   const session = useSession('inspector', {
-    'editor.wordWrap': 'on',
-    'editor.minimap.enabled': false,
+    settings: { 'editor.wordWrap': 'on', 'editor.minimap.enabled': false },
   });
 
   it('shows the first paragraph like the CLI', async () => {
@@ -74,7 +73,7 @@ describe('Attention Inspector in code-server', function () {
   });
 
   it('shows the token and id on hover', async () => {
-    const { page, extensionDir } = session();
+    const { page, extensionDir, resultsDir } = session();
     // The editor still shows the paragraph that the previous test predicted
     // on, but this test runs Predict itself so that it also passes alone.
     const text = sampleLines()[FIRST_PARAGRAPH_LINE - 1];
@@ -88,6 +87,7 @@ describe('Attention Inspector in code-server', function () {
       const id = cli.vocabulary.indexOf(word);
       assert.ok(id >= 0, `the CLI's vocabulary lacks "${word}"`);
       const tooltip = await hoverWord(page, word);
+      await page.screenshot({ path: path.join(resultsDir, `hover-${word.toLowerCase()}.png`) });
       assert.ok(tooltip.includes(`“${word}”`), `the hover over ${word} reads: ${tooltip}`);
       // A word boundary keeps "id 1" from matching "id 12".
       assert.match(

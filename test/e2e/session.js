@@ -20,21 +20,49 @@ const EXTENSION_DIR = path.resolve(process.env.TINY_LLM_EXTENSION_DIR || REPO_RO
 const SAMPLES_DIR = path.join(REPO_ROOT, 'samples');
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
 
-/** Chromium's console wording when a Content Security Policy blocks something. */
-const CSP_MESSAGE = /Content Security Policy|Refused to/i;
+// Screenshots and logs of an earlier run, such as a failed-*.png of a test
+// that passes now, would mislead, so the first test file to load this
+// module empties the folder.
+fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
 
 /**
- * Starts code-server with the extension in EXTENSION_DIR and `samples/`
- * open, opens its workbench in headless Chromium and resolves to the
- * session. `name` names the log files in test-results/e2e/, and `settings`
- * are added to the user settings.
- *
- * The session's `cspViolations` collects console messages of any frame
- * that match CSP_MESSAGE, `dialogs` every alert, confirm or prompt (each
- * dismissed), `pageErrors` uncaught exceptions, and `blockedRequests` the
- * requests to hosts other than loopback, which the browser aborts.
+ * Chromium's console wording when a Content Security Policy blocks
+ * something, and the prefix that `reportCspViolations` logs.
  */
-async function startSession(name, settings = {}) {
+const CSP_MESSAGE = /Content Security Policy|Refused to|securitypolicyviolation/i;
+
+/**
+ * Init script that logs each `securitypolicyviolation` event to the console.
+ * It runs in every frame the browser loads, but a frame whose document is
+ * rewritten with document.open() loses the listener, as the inner frame of
+ * a VS Code webview is. Chromium's own console message covers those.
+ */
+function reportCspViolations() {
+  window.addEventListener('securitypolicyviolation', (event) => {
+    console.error(
+      `securitypolicyviolation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`,
+    );
+  });
+}
+/** Chromium's console wording when a sandboxed frame without allow-modals calls a dialog. */
+const BLOCKED_DIALOG_MESSAGE = /Ignored call to '(alert|confirm|prompt|print)\(\)'/;
+
+/**
+ * Starts code-server with the extension in EXTENSION_DIR, opens its
+ * workbench in headless Chromium and resolves to the session. `name` names
+ * the log files in test-results/e2e/. Options: `settings` are added to the
+ * user settings, and `files` (file name to content) fills a new folder in
+ * the session's temporary folder that the workbench opens in place of
+ * `samples/`.
+ *
+ * The session collects what the page reports. `cspViolations` contains the
+ * console messages of any frame that match CSP_MESSAGE. `dialogs` contains
+ * every alert, confirm or prompt, each dismissed, and every one that a
+ * sandboxed frame such as a webview was not allowed to open. `pageErrors`
+ * contains uncaught exceptions, and `blockedRequests` the requests to hosts
+ * other than loopback, which the browser aborts.
+ */
+async function startSession(name, { settings = {}, files } = {}) {
   const extensionMain = path.join(EXTENSION_DIR, 'dist', 'extension.js');
   if (!fs.existsSync(extensionMain)) {
     throw new Error(`${extensionMain} not found. Run \`npm run build\` first.`);
@@ -44,7 +72,7 @@ async function startSession(name, settings = {}) {
 
   const session = {
     extensionDir: EXTENSION_DIR,
-    samplesDir: SAMPLES_DIR,
+    folder: SAMPLES_DIR,
     resultsDir: RESULTS_DIR,
     cspViolations: [],
     dialogs: [],
@@ -59,10 +87,17 @@ async function startSession(name, settings = {}) {
   session.close = () => closeSession(session);
 
   try {
+    if (files !== undefined) {
+      session.folder = path.join(session.workDir, 'workspace');
+      fs.mkdirSync(session.folder);
+      for (const [fileName, content] of Object.entries(files)) {
+        fs.writeFileSync(path.join(session.folder, fileName), content);
+      }
+    }
     const extensionsDir = path.join(session.workDir, 'extensions');
     installExtension(extensionsDir, EXTENSION_DIR);
     session.server = await startCodeServer({
-      folder: SAMPLES_DIR,
+      folder: session.folder,
       userDataDir: path.join(session.workDir, 'user-data'),
       extensionsDir,
       logFile: path.join(RESULTS_DIR, `${name}-code-server.log`),
@@ -71,6 +106,7 @@ async function startSession(name, settings = {}) {
     session.browser = await launchBrowser();
     const { context, blockedRequests } = await newOfflineContext(session.browser);
     session.blockedRequests = blockedRequests;
+    await context.addInitScript(reportCspViolations);
     const page = await context.newPage();
     session.page = page;
 
@@ -83,6 +119,9 @@ async function startSession(name, settings = {}) {
       if (CSP_MESSAGE.test(text)) {
         session.cspViolations.push(`${text} (${frameUrl})`);
       }
+      if (BLOCKED_DIALOG_MESSAGE.test(text)) {
+        session.dialogs.push(`blocked: ${text} (${frameUrl})`);
+      }
     });
     page.on('pageerror', (error) => {
       session.pageErrors.push(error.message);
@@ -93,7 +132,7 @@ async function startSession(name, settings = {}) {
       dialog.dismiss().catch(() => undefined);
     });
 
-    await openWorkbench(page, session.server.url, SAMPLES_DIR);
+    await openWorkbench(page, session.server.url, session.folder);
     return session;
   } catch (error) {
     await closeSession(session);
@@ -129,21 +168,24 @@ function screenshotName(title) {
 /**
  * Adds the hooks of a test file that runs in one session: `before` starts
  * it, `afterEach` saves a screenshot of each test to test-results/e2e/
- * (prefixed `failed-` when the test failed) and `after` closes it. Returns
- * a function that returns the session.
+ * (prefixed `failed-` when the test failed) and `after` closes it.
+ * `options` are those of `startSession`. Returns a function that returns
+ * the session.
  */
-function useSession(name, settings = {}) {
+function useSession(name, options = {}) {
   let session;
   before(async function () {
     this.timeout(300_000);
-    session = await startSession(name, settings);
+    session = await startSession(name, options);
   });
   afterEach(async function () {
     if (session?.page === undefined) {
       return;
     }
     const failed = this.currentTest.state === 'failed';
-    const file = `${failed ? 'failed-' : ''}${name}-${screenshotName(this.currentTest.title)}`;
+    // The outermost suite is the file's, which `name` already names.
+    const title = this.currentTest.titlePath().slice(1).join(' ');
+    const file = `${failed ? 'failed-' : ''}${name}-${screenshotName(title)}`;
     await session.page.screenshot({ path: path.join(RESULTS_DIR, file) });
   });
   after(async () => {
@@ -152,4 +194,4 @@ function useSession(name, settings = {}) {
   return () => session;
 }
 
-module.exports = { CSP_MESSAGE, startSession, useSession };
+module.exports = { startSession, useSession };

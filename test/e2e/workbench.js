@@ -154,8 +154,10 @@ async function hoverWord(page, word) {
   if (point === null) {
     throw new Error(`"${word}" is not visible in any editor.`);
   }
-  await page.mouse.move(point.x, point.y);
+  // A hover still open from an earlier word would be read in place of the new one.
   const hover = page.locator('.monaco-hover .hover-contents', { hasText: 'Tiny LLM' }).first();
+  await hover.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  await page.mouse.move(point.x, point.y);
   await hover.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   return hover.innerText();
 }
@@ -257,19 +259,19 @@ async function clickInspectorTab(page, timeoutMs = STEP_TIMEOUT_MS) {
 async function waitForNoInspectorFrame(page, timeoutMs = STEP_TIMEOUT_MS) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    let shown = false;
+    let inspectorShown = false;
     for (const frame of page.frames()) {
       try {
-        shown = await frame.evaluate(() => document.title === 'Attention Inspector');
+        inspectorShown = await frame.evaluate(() => document.title === 'Attention Inspector');
       } catch {
         // The frame was detached while it was read.
         continue;
       }
-      if (shown) {
+      if (inspectorShown) {
         break;
       }
     }
-    if (!shown) {
+    if (!inspectorShown) {
       return;
     }
     if (Date.now() > deadline) {

@@ -51,23 +51,15 @@ function assertHover(hover: HoverText, word: string, id: number, expected: vscod
   );
 }
 
-/** Returns the range of the `occurrence`-th (0-based) `word` on `line` of `document`. */
-function rangeOf(
-  document: vscode.TextDocument,
-  line: number,
-  word: string,
-  occurrence = 0,
-): vscode.Range {
+/** Returns the range of the first `word` on `line` of `document`. */
+function rangeOf(document: vscode.TextDocument, line: number, word: string): vscode.Range {
   const text = document.lineAt(line).text;
-  let start = -1;
-  for (let i = 0; i <= occurrence; i++) {
-    start = text.indexOf(word, start + 1);
-    assert.ok(start >= 0, `line ${line} "${text}" lacks occurrence ${occurrence} of "${word}"`);
-  }
+  const start = text.indexOf(word);
+  assert.ok(start >= 0, `line ${line} "${text}" lacks "${word}"`);
   return new vscode.Range(line, start, line, start + word.length);
 }
 
-/** The middle of `range`, where a person would point at the word. */
+/** Returns the middle of `range`, where a person would point at the word. */
 function middle(range: vscode.Range): vscode.Position {
   return new vscode.Position(
     range.start.line,
