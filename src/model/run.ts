@@ -81,12 +81,23 @@ export function runModel(text: string, config: ModelConfig): ModelRun {
     config.positions,
   );
 
+  return assembleRun(text, config, tokens, vocabulary, trace);
+}
+
+/** Ranks the next-word candidates of a finished forward pass and returns the run. */
+export function assembleRun(
+  text: string,
+  config: ModelConfig,
+  tokens: readonly ModelToken[],
+  vocabulary: Vocabulary,
+  trace: Trace,
+): ModelRun {
   const candidates = rankCandidates(lastRow(trace.probabilities.data, vocabulary.size), vocabulary);
   return {
     config,
     tokens,
     vocabulary: vocabulary.words,
-    droppedCharacters: droppedCharacters(text, kept),
+    droppedCharacters: droppedCharacters(text, tokens),
     trace,
     prediction: candidates[0],
     topCandidates: candidates.slice(0, TOP_CANDIDATES),

@@ -4,14 +4,7 @@
  * text, to measure how many next tokens it predicts right.
  */
 import { Trace, argmax, forward } from '../forward';
-import {
-  ModelRun,
-  TOP_CANDIDATES,
-  droppedCharacters,
-  lastRow,
-  rankCandidates,
-  readContext,
-} from '../run';
+import { ModelRun, assembleRun, lastRow, readContext } from '../run';
 import { Vocabulary, tokenize } from '../tokenizer';
 import { TrainedModel, encodeWords } from './trainedModel';
 
@@ -30,17 +23,7 @@ export function runTrainedModel(text: string, model: TrainedModel): ModelRun {
   const tokens = contextTokens.map((token, index) => ({ ...token, id: ids[index] }));
   const trace = predictIds(ids, model);
 
-  const vocabulary = Vocabulary.fromWords(model.vocabulary);
-  const candidates = rankCandidates(lastRow(trace.probabilities.data, vocabulary.size), vocabulary);
-  return {
-    config,
-    tokens,
-    vocabulary: model.vocabulary,
-    droppedCharacters: droppedCharacters(text, contextTokens),
-    trace,
-    prediction: candidates[0],
-    topCandidates: candidates.slice(0, TOP_CANDIDATES),
-  };
+  return assembleRun(text, config, tokens, Vocabulary.fromWords(model.vocabulary), trace);
 }
 
 /** Runs the forward pass of `model` on token ids. */
