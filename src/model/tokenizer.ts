@@ -70,8 +70,12 @@ export function tokenizeTail(text: string, count: number): Token[] {
 function findCut(text: string, position: number, direction: 1 | -1, end: number): number {
   for (let step = 0; step < CUT_SEARCH; step++) {
     const q = position + step * direction;
-    if (q <= 0 || q >= end) {
-      break;
+    // The start and end of the text are always safe cuts.
+    if (q <= 0) {
+      return 0;
+    }
+    if (q >= end) {
+      return end;
     }
     if (WHITESPACE_CHARACTER.test(text[q]) && !WHITESPACE_CHARACTER.test(text[q - 1])) {
       return q;

@@ -69,6 +69,15 @@ describe('tokenizer', () => {
     assert.deepEqual(texts('<img src=x>'), ['<', 'img', 'src', '=', 'x', '>']);
   });
 
+  it('keeps the last word of a long text whole', () => {
+    // The first chunk would end at 4,096 characters, inside the last word,
+    // and the search for whitespace after it runs into the end of the text.
+    const lastWord = 'zebra'.repeat(40);
+    const tokens = tokenize(`${'w '.repeat(2000)}${lastWord}`);
+    assert.equal(tokens[tokens.length - 1].text, lastWord);
+    assert.equal(tokens.length, 2001);
+  });
+
   it('is case-sensitive', () => {
     assert.equal(Vocabulary.fromWords(['Hello', 'hello']).size, 2);
   });
