@@ -34,6 +34,8 @@ export class InspectorPanel implements vscode.Disposable {
   private training: TrainingProgress | undefined;
   /** Target file of the next heatmap the webview sends, set by an export command. */
   private pendingHeatmapTarget: vscode.Uri | undefined;
+  /** Format of a heatmap export requested before the webview was ready. */
+  private unsentHeatmapFormat: HeatmapFormat | undefined;
 
   /** Reveals the inspector, creating it beside the editor if needed. */
   static createOrShow(
@@ -77,11 +79,6 @@ export class InspectorPanel implements vscode.Disposable {
     return InspectorPanel.current;
   }
 
-  /**
-   * Asks the webview to draw its heatmap as `format` and saves the result to
-   * `target`. Resolves once the request is sent; the file is written when the
-   * webview replies.
-   */
   /** Shows a training run's loss curve. */
   showTraining(progress: TrainingProgress): void {
     this.training = progress;
@@ -91,8 +88,26 @@ export class InspectorPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Asks the webview to draw its heatmap as `format` and saves the result to
+   * `target`. The request is sent at once, or when the webview reports
+   * ready, since a webview that is still loading drops messages. The file is
+   * written when the webview replies.
+   */
   requestHeatmap(format: HeatmapFormat, target: vscode.Uri): void {
     this.pendingHeatmapTarget = target;
+    this.unsentHeatmapFormat = format;
+    if (this.ready) {
+      this.sendHeatmapRequest();
+    }
+  }
+
+  private sendHeatmapRequest(): void {
+    const format = this.unsentHeatmapFormat;
+    if (format === undefined) {
+      return;
+    }
+    this.unsentHeatmapFormat = undefined;
     const message: HostMessage = { type: 'exportHeatmap', format };
     void this.panel.webview.postMessage(message);
   }
@@ -133,6 +148,7 @@ export class InspectorPanel implements vscode.Disposable {
         if (this.training !== undefined) {
           this.showTraining(this.training);
         }
+        this.sendHeatmapRequest();
         break;
       case 'revealToken':
         void this.revealToken(message.index);

@@ -83,6 +83,81 @@ async function runCommand(page, title, { waitForClose = true } = {}) {
   }
 }
 
+/**
+ * Types `title` into the Command Palette (F1) and waits until the entry
+ * labelled exactly `title` is the focused one, so that the caller's Enter
+ * runs it. For timing a command from the moment Enter is pressed.
+ */
+async function focusCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await input.fill(`>${title}`);
+  await exactLabel(page, '.quick-input-list .monaco-list-row.focused', title).waitFor({
+    state: 'visible',
+    timeout: STEP_TIMEOUT_MS,
+  });
+}
+
+/** Picks the entry labelled exactly `label` in the open quick pick, such as a command's own choices. */
+async function pickQuickInputEntry(page, label) {
+  const entry = exactLabel(page, '.quick-input-list .monaco-list-row', label);
+  await entry.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await entry.click();
+}
+
+/**
+ * Waits until code-server's save dialog shows a suggested file and resolves
+ * to its path. The dialog is a quick input that contains the path to save
+ * to (VS Code's "simple file dialog", which VS Code in a browser uses for
+ * every file dialog). It opens with the folder's path and adds the file
+ * name a moment later.
+ */
+async function waitForSaveDialog(page, timeoutMs = STEP_TIMEOUT_MS) {
+  const handle = await page.waitForFunction(
+    () => {
+      const value = document.querySelector('.quick-input-widget input')?.value ?? '';
+      return /\/[^/]+\.\w+$/.test(value) ? value : false;
+    },
+    undefined,
+    { timeout: timeoutMs },
+  );
+  return handle.jsonValue();
+}
+
+/**
+ * Replaces the path in code-server's save dialog with `filePath`, accepts
+ * it and waits until the dialog closes. The path is typed key by key, as
+ * the dialog reads each change of its input. It ignores Enter while it is
+ * busy (its progress bar runs), so Enter is pressed again while the dialog
+ * stays open.
+ */
+async function saveInSimpleDialog(page, filePath, timeoutMs = STEP_TIMEOUT_MS) {
+  const input = page.locator('.quick-input-widget input');
+  const busy = page.locator('.quick-input-widget .monaco-progress-container.active');
+  await waitForSaveDialog(page, timeoutMs);
+  await input.press('Control+A');
+  await input.pressSequentially(filePath);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await busy.waitFor({ state: 'hidden', timeout: Math.max(1, deadline - Date.now()) });
+    const value = await input.inputValue();
+    if (value !== filePath) {
+      throw new Error(`The save dialog changed the typed path ${filePath} to "${value}".`);
+    }
+    await page.keyboard.press('Enter');
+    try {
+      await input.waitFor({ state: 'hidden', timeout: 2_000 });
+      return;
+    } catch {
+      // Still open, so the dialog was busy when Enter came.
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`The save dialog did not accept ${filePath} within ${timeoutMs} ms.`);
+    }
+  }
+}
+
 /** Returns the first element matching `selector` whose `.label-name` reads exactly `label`. */
 function exactLabel(page, selector, label) {
   const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -380,11 +455,15 @@ function measureContrast(frame, selector) {
   }, selector);
 }
 
-/** Runs `dist/cli.js predict --json` of the extension in `extensionDir` on `text` with default settings. */
-function predictWithCli(extensionDir, text) {
+/**
+ * Runs `dist/cli.js predict --json` of the extension in `extensionDir` on
+ * `text`, with default settings unless `flags` (such as `['--heads', '2']`)
+ * change them.
+ */
+function predictWithCli(extensionDir, text, flags = []) {
   const stdout = execFileSync(
     process.execPath,
-    [path.join(extensionDir, 'dist', 'cli.js'), 'predict', '--text', text, '--json'],
+    [path.join(extensionDir, 'dist', 'cli.js'), 'predict', '--text', text, '--json', ...flags],
     {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
@@ -402,6 +481,10 @@ module.exports = {
   hoverWord,
   selectColorTheme,
   runCommand,
+  focusCommand,
+  pickQuickInputEntry,
+  waitForSaveDialog,
+  saveInSimpleDialog,
   waitForInspector,
   clickInspectorTab,
   waitForNoInspectorFrame,

@@ -1,8 +1,11 @@
-// End-to-end tests: the inspector stays readable in VS Code's high-contrast
-// themes. Each theme is picked with Preferences: Color Theme as a person
-// would. The text of every heatmap cell, and of every other element of the
-// inspector, must reach the WCAG 2 AA contrast ratio of 4.5:1 against the
-// background painted behind it.
+// End-to-end tests: the inspector stays readable in VS Code's default light
+// and dark themes and in its high-contrast themes. Each theme is picked with
+// Preferences: Color Theme as a person would. The text of every heatmap
+// cell, and of every other element of the inspector, must reach the WCAG 2
+// AA contrast ratio of 4.5:1 against the background painted behind it.
+//
+// With TINY_LLM_SCREENSHOT_DOCS=1 (`npm run screenshot:docs`) each theme's
+// screenshot is also saved to docs/images/ for the documentation.
 
 'use strict';
 
@@ -30,15 +33,38 @@ const FIRST_PARAGRAPH_LINE = 4;
 const MIN_CONTRAST = 4.5;
 const STEP_TIMEOUT_MS = 30_000;
 
-/** Theme labels as Preferences: Color Theme lists them, with the classes they give. */
+/**
+ * Theme labels as Preferences: Color Theme lists them, with the classes they
+ * give the workbench and the webview's body, and the name of their
+ * documentation screenshot.
+ */
 const THEMES = [
-  { label: 'Dark High Contrast', workbenchClass: 'hc-black', bodyClass: 'vscode-high-contrast' },
+  {
+    label: 'Light Modern',
+    workbenchClass: 'vs',
+    bodyClass: 'vscode-light',
+    docsImage: 'inspector-light.png',
+  },
+  {
+    label: 'Dark Modern',
+    workbenchClass: 'vs-dark',
+    bodyClass: 'vscode-dark',
+    docsImage: 'inspector-dark.png',
+  },
+  {
+    label: 'Dark High Contrast',
+    workbenchClass: 'hc-black',
+    bodyClass: 'vscode-high-contrast',
+    docsImage: 'inspector-high-contrast.png',
+  },
   {
     label: 'Light High Contrast',
     workbenchClass: 'hc-light',
     bodyClass: 'vscode-high-contrast-light',
+    docsImage: 'inspector-high-contrast-light.png',
   },
 ];
+const DOCS_IMAGES_DIR = path.join(REPO_ROOT, 'docs', 'images');
 
 /** Waits until the inspector's body carries `bodyClass`, which VS Code sets when the theme applies. */
 async function waitForWebviewTheme(frame, bodyClass) {
@@ -66,10 +92,11 @@ function assertReadable(measured, description) {
   );
 }
 
-describe('inspector in high-contrast themes', function () {
+describe('inspector in colour themes', function () {
   this.timeout(120_000);
-  const session = useSession('high-contrast', {
-    settings: { 'editor.minimap.enabled': false },
+  // Word wrap keeps the selected paragraph in view for the screenshots.
+  const session = useSession('themes', {
+    settings: { 'editor.wordWrap': 'on', 'editor.minimap.enabled': false },
   });
   let frame;
 
@@ -85,7 +112,7 @@ describe('inspector in high-contrast themes', function () {
     frame = await waitForInspector(page, cli.tokens.length);
   });
 
-  for (const { label, workbenchClass, bodyClass } of THEMES) {
+  for (const { label, workbenchClass, bodyClass, docsImage } of THEMES) {
     describe(label, () => {
       before(async () => {
         const { page, resultsDir } = session();
@@ -94,6 +121,10 @@ describe('inspector in high-contrast themes', function () {
         await frame.locator('table[data-testid="heatmap"]').scrollIntoViewIfNeeded();
         const screenshot = `theme-${label.toLowerCase().replace(/ /g, '-')}.png`;
         await page.screenshot({ path: path.join(resultsDir, screenshot) });
+        if (process.env.TINY_LLM_SCREENSHOT_DOCS === '1') {
+          fs.mkdirSync(DOCS_IMAGES_DIR, { recursive: true });
+          await page.screenshot({ path: path.join(DOCS_IMAGES_DIR, docsImage) });
+        }
       });
 
       it('keeps heatmap text readable', async () => {
