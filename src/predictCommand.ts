@@ -78,13 +78,14 @@ export class PredictCommand {
     const elapsed = performance.now() - started;
     const { inspectorRun, modelRun } = result;
     const { payload } = inspectorRun;
+    // The status bar first: posting the run to the inspector takes longer.
+    this.showStatus(payload.prediction.word, payload.prediction.probability, payload.tokens.length);
     this.store.add(inspectorRun, modelRun);
     this.log.info(
       `Predicted "${payload.prediction.word}" from ${payload.tokens.length} tokens of ` +
         `${input.source.fileName} in ${elapsed.toFixed(1)} ms`,
     );
 
-    this.showStatus(payload.prediction.word, payload.prediction.probability, payload.tokens.length);
     const prediction: PredictionResult = {
       ...payload.prediction,
       tokens: payload.tokens,
