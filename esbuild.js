@@ -1,8 +1,11 @@
 // Bundles the entry points: the extension (Node, CommonJS, with the `vscode`
 // module left to the host), the inspector's webview script (browser), the
 // training worker and the command-line tool. `--watch` rebuilds on change,
-// `--production` minifies.
+// `--production` minifies. Before bundling, the WebAssembly kernels' text
+// files are compiled into src/model/kernels/wasmBinary.ts, which the bundles
+// embed.
 const esbuild = require('esbuild');
+const { compileKernels } = require('./src/model/kernels/wat/compile');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -52,6 +55,7 @@ const builds = [
 ];
 
 async function main() {
+  await compileKernels();
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
   if (watch) {
     await Promise.all(contexts.map((context) => context.watch()));

@@ -4,6 +4,7 @@
  * logic of its own beyond reporting a command's failure.
  */
 import * as vscode from 'vscode';
+import { useKernels } from './model/kernels/runtime';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './inspector/inspectorPanel';
 import { exportHeatmap, exportTrace } from './exportCommands';
 import { TokenHoverProvider } from './hoverProvider';
@@ -35,6 +36,9 @@ export interface TinyLlmApi {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<TinyLlmApi> {
+  // The extension host is shared by every extension: the model's runs here
+  // are small, and a second busy thread would only compete with the editor.
+  useKernels('wasm', { threads: false });
   const log = vscode.window.createOutputChannel('Tiny LLM', { log: true });
   const store = new RunStore();
   const models = new ModelStore(context.globalStorageUri, log);

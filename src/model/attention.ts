@@ -3,11 +3,14 @@
  * compares it with every position's key, turns the scores into weights that
  * sum to 1, and blends the positions' values with those weights. Head k
  * works on columns k*d_head .. (k+1)*d_head - 1 of the queries, keys and
- * values.
+ * values. `referenceAttentionHeads` contains the readable loops, and the
+ * WebAssembly kernel in kernels/attentionKernel.ts computes the same where
+ * it is available.
  */
+import { AttentionHeads, wasmAttentionHeads } from './kernels/attentionKernel';
 import { matmul } from './matrix';
 import { Parameters } from './parameters';
-import { softmaxRow } from './softmax';
+import { referenceSoftmaxRow } from './softmax';
 import { Tensor, matrixSize } from './tensor';
 
 export interface AttentionTrace {
@@ -33,8 +36,6 @@ export function selfAttention(
   if (d % heads !== 0) {
     throw new RangeError(`embedding size ${d} is not divisible by ${heads} heads`);
   }
-  const dHead = d / heads;
-  const scale = 1 / Math.sqrt(dHead);
 
   // Project every position to a query, a key and a value.
   const queries = matmul(x, parameters.queryWeight); // [T, d]
@@ -44,6 +45,37 @@ export function selfAttention(
   const k = keys.data;
   const v = values.data;
 
+  const { scores, weights, context } =
+    wasmAttentionHeads(q, k, v, T, d, heads, causalMask) ??
+    referenceAttentionHeads(q, k, v, T, d, heads, causalMask);
+
+  const contextTensor: Tensor = { shape: [T, d], data: context };
+  return {
+    queries,
+    keys,
+    values,
+    scores: { shape: [heads, T, T], data: scores },
+    weights: { shape: [heads, T, T], data: weights },
+    context: contextTensor,
+    attention: matmul(contextTensor, parameters.outputWeight), // [T, d]
+  };
+}
+
+/**
+ * Computes every head's scores, weights and context from queries, keys and
+ * values of shape [T, d] with the readable loops, summing in float64.
+ */
+export function referenceAttentionHeads(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  T: number,
+  d: number,
+  heads: number,
+  causalMask: boolean,
+): AttentionHeads {
+  const dHead = d / heads;
+  const scale = 1 / Math.sqrt(dHead);
   const scores = new Float32Array(heads * T * T); // [h, T, T]
   const weights = new Float32Array(heads * T * T); // [h, T, T]
   const context = new Float32Array(T * d); // [T, d]
@@ -66,7 +98,7 @@ export function selfAttention(
     // Weights: softmax of each row; with the causal mask row i sees 0..i.
     for (let i = 0; i < T; i++) {
       const visible = causalMask ? i + 1 : T;
-      softmaxRow(scores, weights, block + i * T, T, visible);
+      referenceSoftmaxRow(scores, weights, block + i * T, T, visible);
     }
 
     // Context: A_h V_h, written into this head's columns.
@@ -81,14 +113,5 @@ export function selfAttention(
     }
   }
 
-  const contextTensor: Tensor = { shape: [T, d], data: context };
-  return {
-    queries,
-    keys,
-    values,
-    scores: { shape: [heads, T, T], data: scores },
-    weights: { shape: [heads, T, T], data: weights },
-    context: contextTensor,
-    attention: matmul(contextTensor, parameters.outputWeight), // [T, d]
-  };
+  return { scores, weights, context };
 }

@@ -9,6 +9,7 @@ import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeModelFile } from '../model/train/modelFile';
 import { TrainingCancelledError, TrainingDivergedError, trainModel } from '../model/train/train';
+import { useKernels } from '../model/kernels/runtime';
 import { TrainRequest, WorkerMessage } from './workerProtocol';
 
 function post(message: WorkerMessage): void {
@@ -31,6 +32,8 @@ function lowerPriority(): void {
 
 function run(request: TrainRequest): void {
   lowerPriority();
+  // A helper thread would run at normal priority beside the editor.
+  useKernels('wasm', { threads: false });
   const cancelled = new Int32Array(request.cancelFlag);
   try {
     const model = trainModel(request.text, request.options, {

@@ -1,0 +1,279 @@
+/**
+ * The WebAssembly kernels' runtime: it compiles the modules of wat/ once,
+ * owns their memory, hands out scratch space for a call's operands and runs
+ * a job's tasks, on a helper thread as well where that pays (helperThread.ts).
+ *
+ * Memory layout, in bytes: the control words that the two threads share at
+ * 0, one job record at JOB_ADDRESS, and from SCRATCH_ADDRESS on the current
+ * call's operands and output slots, allocated afresh by every call.
+ *
+ * `kernelRuntime()` returns undefined where WebAssembly SIMD is unavailable,
+ * where the modules fail to compile, or when the readable kernels were
+ * chosen with `useKernels('reference')` or the environment variable
+ * TINY_LLM_KERNELS=reference. Every caller then falls back to the readable
+ * kernels. TINY_LLM_THREADS=1 keeps every job on the calling thread.
+ */
+import {
+  HelperThread,
+  JOB_ADDRESS,
+  KERNEL_IDS,
+  KernelId,
+  runTasks,
+  startHelperThread,
+} from './helperThread';
+import * as binary from './wasmBinary';
+
+export { JOB_ADDRESS, KERNEL_IDS } from './helperThread';
+
+const SCRATCH_ADDRESS = 1024;
+const PAGE_BYTES = 65536;
+/** The modules' memory maximum, 16384 pages: 1 GiB. */
+const MAX_PAGES = 16384;
+/**
+ * Multiply-adds below which a job runs on the calling thread alone: about
+ * 50 µs of work, near the 70 µs that a round trip to a sleeping helper took
+ * on the machine of docs/benchmarks.md.
+ */
+const HELPER_MIN_WORK = 1 << 20;
+
+/** The functions the modules of wat/ export. Addresses are byte offsets. */
+export interface KernelExports {
+  pack_strips(
+    src: number,
+    ld: number,
+    k: number,
+    cols: number,
+    dst: number,
+    stripRows: number,
+  ): void;
+  pack_transposed(
+    src: number,
+    ld: number,
+    rows: number,
+    k: number,
+    dst: number,
+    scale: number,
+  ): void;
+  matmul_task(job: number, task: number, slot: number): void;
+  softmax_row(src: number, dst: number, length: number, visible: number): void;
+  attention_task(job: number, task: number, slot: number): void;
+  add_bias(x: number, bias: number, rows: number, width: number): void;
+  add(x: number, y: number, count: number): void;
+  relu(x: number, count: number): void;
+}
+
+/** One parallel job: `tasks` independent tasks that write to output slots. */
+export interface Job {
+  readonly kernel: KernelId;
+  readonly tasks: number;
+  /** Bytes of output one task writes to its slot. */
+  readonly slotBytes: number;
+  /** Multiply-adds of the whole job, to decide whether the helper thread pays. */
+  readonly work: number;
+  /** Copies task `task`'s output from the slot at byte address `slot`. Runs on this thread. */
+  copyOut(task: number, slot: number): void;
+}
+
+export type KernelChoice = 'wasm' | 'reference';
+
+let choice: KernelChoice =
+  globalThis.process?.env?.TINY_LLM_KERNELS === 'reference' ? 'reference' : 'wasm';
+let helperAllowed = globalThis.process?.env?.TINY_LLM_THREADS !== '1';
+let runtime: KernelRuntime | null | undefined;
+
+/**
+ * Chooses the kernels the model uses from now on: 'wasm' (the default) or
+ * 'reference', the readable TypeScript loops. `threads: false` keeps every
+ * job on the calling thread.
+ */
+export function useKernels(kernels: KernelChoice, options: { threads?: boolean } = {}): void {
+  choice = kernels;
+  if (options.threads !== undefined) {
+    helperAllowed = options.threads;
+  }
+}
+
+/** Returns the runtime, creating it on first use, or undefined when the readable kernels apply. */
+export function kernelRuntime(): KernelRuntime | undefined {
+  if (choice === 'reference') {
+    return undefined;
+  }
+  if (runtime === undefined) {
+    runtime = KernelRuntime.create() ?? null;
+  }
+  return runtime ?? undefined;
+}
+
+export class KernelRuntime {
+  private floatView: Float32Array;
+  private intView: Int32Array;
+  private next = SCRATCH_ADDRESS;
+  private helper: HelperThread | undefined;
+  private helperStarted = false;
+  /** Number of tasks the helper thread has computed, for tests and the benchmark. */
+  helperTasks = 0;
+
+  private constructor(
+    readonly exports: KernelExports,
+    private readonly memory: WebAssembly.Memory,
+    private readonly modules: readonly WebAssembly.Module[],
+    private readonly shared: boolean,
+  ) {
+    this.floatView = new Float32Array(memory.buffer);
+    this.intView = new Int32Array(memory.buffer);
+  }
+
+  /** Compiles and instantiates the modules, or returns undefined where that fails. */
+  static create(): KernelRuntime | undefined {
+    // Shared memory is needed only for the helper thread, which needs Node.
+    const shared =
+      typeof SharedArrayBuffer === 'function' &&
+      typeof globalThis.process?.getBuiltinModule === 'function';
+    // The order that instantiateKernels() and the helper thread expect.
+    const sources = shared
+      ? [
+          binary.GEMM_SHARED_MEMORY,
+          binary.SOFTMAX_SHARED_MEMORY,
+          binary.ATTENTION_SHARED_MEMORY,
+          binary.ELEMENTWISE_SHARED_MEMORY,
+        ]
+      : [
+          binary.GEMM_PLAIN_MEMORY,
+          binary.SOFTMAX_PLAIN_MEMORY,
+          binary.ATTENTION_PLAIN_MEMORY,
+          binary.ELEMENTWISE_PLAIN_MEMORY,
+        ];
+    try {
+      const bytes = sources.map(decodeBase64);
+      if (typeof WebAssembly !== 'object' || !bytes.every((b) => WebAssembly.validate(b))) {
+        return undefined; // no WebAssembly, or no SIMD
+      }
+      const modules = bytes.map((b) => new WebAssembly.Module(b));
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+      const exports = instantiateKernels(modules, memory) as unknown as KernelExports;
+      return new KernelRuntime(exports, memory, modules, shared);
+    } catch {
+      // A browser that refuses to compile synchronously on its main thread,
+      // or a memory it cannot reserve: the readable kernels still work.
+      return undefined;
+    }
+  }
+
+  /** The memory as float32s, valid until the next allocation. */
+  get floats(): Float32Array {
+    return this.floatView;
+  }
+
+  /** The memory as int32s, valid until the next allocation. */
+  get ints(): Int32Array {
+    return this.intView;
+  }
+
+  /** Frees every earlier allocation. Each kernel call starts with this. */
+  reset(): void {
+    this.next = SCRATCH_ADDRESS;
+  }
+
+  /**
+   * Returns the byte address of `bytes` bytes of scratch memory, 16-byte
+   * aligned and followed by 64 spare bytes, or undefined when the memory
+   * cannot grow that far. The contents are whatever an earlier call left.
+   */
+  allocate(bytes: number): number | undefined {
+    const address = this.next;
+    const end = address + Math.ceil((bytes + 64) / 16) * 16;
+    const size = this.floatView.length * 4;
+    if (end > size) {
+      const pages = Math.ceil((end - size) / PAGE_BYTES);
+      if (size / PAGE_BYTES + pages > MAX_PAGES) {
+        return undefined;
+      }
+      try {
+        this.memory.grow(pages);
+      } catch {
+        return undefined; // the host could not commit the memory
+      }
+      // Reading `buffer` of a shared memory makes a new object, so only after growing.
+      this.floatView = new Float32Array(this.memory.buffer);
+      this.intView = new Int32Array(this.memory.buffer);
+    }
+    this.next = end;
+    return address;
+  }
+
+  /**
+   * Runs every task of `job`, whose record the caller wrote at JOB_ADDRESS.
+   * Allocates the output slots, so call it after the operands' allocations.
+   * Returns false when the slots do not fit in memory.
+   */
+  run(job: Job): boolean {
+    const own = this.allocate(job.slotBytes);
+    if (own === undefined) {
+      return false;
+    }
+    const task =
+      job.kernel === KERNEL_IDS.matmul ? this.exports.matmul_task : this.exports.attention_task;
+    const helper = job.tasks > 1 && job.work >= HELPER_MIN_WORK ? this.startHelper() : undefined;
+    const helperSlots = helper && [this.allocate(job.slotBytes), this.allocate(job.slotBytes)];
+    if (helperSlots === undefined || helperSlots.includes(undefined)) {
+      for (let index = 0; index < job.tasks; index++) {
+        task(JOB_ADDRESS, index, own);
+        job.copyOut(index, own);
+      }
+      return true;
+    }
+    const { healthy, helperTasks } = runTasks({
+      control: this.ints,
+      kernel: job.kernel,
+      tasks: job.tasks,
+      ownSlot: own,
+      helperSlots: helperSlots as number[],
+      runTask: (index, slot) => task(JOB_ADDRESS, index, slot),
+      copyOut: job.copyOut,
+    });
+    this.helperTasks += helperTasks;
+    if (!healthy) {
+      // The helper thread failed or stopped making progress, so run alone from now on.
+      this.helper?.stop();
+      this.helper = undefined;
+    }
+    return true;
+  }
+
+  private startHelper(): HelperThread | undefined {
+    if (!helperAllowed || !this.shared) {
+      return undefined;
+    }
+    if (!this.helperStarted) {
+      this.helperStarted = true;
+      this.helper = startHelperThread(this.memory, this.modules, this.ints);
+    }
+    return this.helper;
+  }
+}
+
+/**
+ * Instantiates the modules (gemm, softmax, attention and elementwise, in
+ * that order) on `memory` and returns all their exports in one object.
+ * The attention module imports functions of the first two.
+ */
+function instantiateKernels(
+  modules: readonly WebAssembly.Module[],
+  memory: WebAssembly.Memory,
+): WebAssembly.Exports {
+  const env = { memory };
+  const gemm = new WebAssembly.Instance(modules[0], { env }).exports;
+  const softmax = new WebAssembly.Instance(modules[1], { env }).exports;
+  const attention = new WebAssembly.Instance(modules[2], { env, gemm, softmax }).exports;
+  const elementwise = new WebAssembly.Instance(modules[3], { env }).exports;
+  return { ...gemm, ...softmax, ...attention, ...elementwise };
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const characters = atob(text);
+  const bytes = new Uint8Array(characters.length);
+  for (let i = 0; i < characters.length; i++) {
+    bytes[i] = characters.charCodeAt(i);
+  }
+  return bytes;
+}
