@@ -5,21 +5,28 @@
  * run while one is going is rejected.
  */
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { decodeModelFile } from '../model/train/modelFile';
 import { EpochReport, TrainOptions, TrainedModel } from '../model/train/train';
 import { TrainingProgress } from '../messages';
 import { UserFacingError } from '../predictCommand';
 import { readTrainingSettings } from '../settings';
 import { ModelStore } from './modelStore';
-import { TrainRequest, WorkerMessage } from './workerProtocol';
+import { TrainingJob, TrainingOutcome } from './trainingJob';
 
 /** Options a caller may pass to the command, over the settings. */
 export type TrainCommandOptions = Partial<Pick<TrainOptions, 'epochs' | 'learningRate'>>;
 
+/** The loss curve's state after each way a run can end. */
+const PROGRESS_STATES: Record<TrainingOutcome['kind'], TrainingProgress['state']> = {
+  done: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  stopped: 'cancelled',
+};
+
 export class TrainingController implements vscode.Disposable {
-  private running: { worker: Worker; cancel: Int32Array; epochs: number } | undefined;
+  private running: TrainingJob | undefined;
+  private disposed = false;
   private readonly progressEmitter = new vscode.EventEmitter<TrainingProgress>();
 
   /** Fires after every epoch and when a run ends. */
@@ -37,7 +44,7 @@ export class TrainingController implements vscode.Disposable {
 
   /** Number of epochs the running training has finished; 0 when none runs. */
   get finishedEpochs(): number {
-    return this.running?.epochs ?? 0;
+    return this.running?.finishedEpochs ?? 0;
   }
 
   /** Trains on the active editor's document; resolves with the model, or undefined when cancelled. */
@@ -103,87 +110,56 @@ export class TrainingController implements vscode.Disposable {
     );
   }
 
-  private runWorker(
+  private async runWorker(
     text: string,
     options: Partial<TrainOptions>,
     document: string,
     onEpoch: (report: EpochReport) => void,
     token: vscode.CancellationToken,
   ): Promise<TrainedModel | undefined> {
-    const cancelFlag = new SharedArrayBuffer(4);
-    const request: TrainRequest = { text, options, cancelFlag };
     const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'trainWorker.js').fsPath;
-    const worker = new Worker(script, { workerData: request });
-    const cancel = new Int32Array(cancelFlag);
-    this.running = { worker, cancel, epochs: 0 };
     const losses: number[] = [];
-    const subscription = token.onCancellationRequested(() => Atomics.store(cancel, 0, 1));
-
-    return new Promise<TrainedModel | undefined>((resolve, reject) => {
-      const finish = (state: TrainingProgress['state']): void => {
-        subscription.dispose();
-        this.running = undefined;
-        this.progressEmitter.fire({ document, losses, epochs: options.epochs ?? 0, state });
-        void worker.terminate();
-      };
-      worker.on('message', (message: WorkerMessage) => {
-        switch (message.type) {
-          case 'epoch':
-            losses.push(message.report.loss);
-            if (this.running !== undefined) {
-              this.running.epochs = message.report.epoch;
-            }
-            onEpoch(message.report);
-            this.progressEmitter.fire({
-              document,
-              losses,
-              epochs: message.report.epochs,
-              state: 'running',
-            });
-            break;
-          case 'done':
-            finish('done');
-            try {
-              resolve(decodeModelFile(message.model));
-            } catch (error) {
-              reject(error);
-            }
-            break;
-          case 'failed':
-            if (message.reason === 'cancelled') {
-              finish('cancelled');
-              resolve(undefined);
-            } else {
-              finish('failed');
-              this.log.error(`Training failed: ${message.message}`);
-              reject(
-                message.reason === 'error'
-                  ? new Error(message.message)
-                  : new UserFacingError(`Training stopped: ${message.message}`),
-              );
-            }
-            break;
-        }
-      });
-      worker.on('error', (error) => {
-        finish('failed');
-        reject(error);
-      });
+    const job = new TrainingJob(script, text, options, (report) => {
+      losses.push(report.loss);
+      onEpoch(report);
+      this.progressEmitter.fire({ document, losses, epochs: report.epochs, state: 'running' });
     });
-  }
-
-  /** Stops a running training, if any. */
-  cancel(): void {
-    if (this.running !== undefined) {
-      Atomics.store(this.running.cancel, 0, 1);
-    }
-  }
-
-  dispose(): void {
-    if (this.running !== undefined) {
-      void this.running.worker.terminate();
+    this.running = job;
+    const subscription = token.onCancellationRequested(() => job.cancel());
+    const outcome = await job.result;
+    subscription.dispose();
+    if (this.running === job) {
       this.running = undefined;
     }
+
+    const state = PROGRESS_STATES[outcome.kind];
+    if (!this.disposed) {
+      this.progressEmitter.fire({ document, losses, epochs: options.epochs ?? 0, state });
+    }
+    switch (outcome.kind) {
+      case 'done':
+        return outcome.model;
+      case 'cancelled':
+      case 'stopped':
+        return undefined;
+      case 'failed':
+        this.log.error(`Training failed: ${outcome.message}`);
+        throw outcome.reason === 'error'
+          ? new Error(outcome.message)
+          : new UserFacingError(`Training stopped: ${outcome.message}`);
+    }
+  }
+
+  /** Stops a running training, if any, before its next step. */
+  cancel(): void {
+    this.running?.cancel();
+  }
+
+  /** Ends a running training at once, so no worker outlives the extension. */
+  dispose(): void {
+    this.disposed = true;
+    void this.running?.stop();
+    this.running = undefined;
     this.progressEmitter.dispose();
   }
 }
