@@ -7,7 +7,7 @@
  */
 import { selfAttention } from './attention';
 import { feedForward } from './feedForward';
-import { add, addBias, matmul } from './matrix';
+import { add, addBiasInPlace, matmul } from './matrix';
 import { Parameters } from './parameters';
 import { PositionEncoding, positionVectors } from './positions';
 import { softmaxRow } from './softmax';
@@ -76,7 +76,7 @@ export function forward(
   const output = add(residual, ff.feedForward); // [T, d]
 
   // 4. Output: one score (logit) per vocabulary word at every position.
-  const logits = addBias(
+  const logits = addBiasInPlace(
     matmul(output, parameters.vocabularyWeight),
     parameters.vocabularyBias.data,
   ); // [T, V]

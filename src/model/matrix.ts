@@ -63,6 +63,22 @@ export function addBias(x: Tensor, bias: Float32Array): Tensor {
   return fast === undefined ? referenceAddBias(x, bias) : { shape: [n, m], data: fast };
 }
 
+/**
+ * Adds `bias` to every row of `x` in place and returns `x`. For a fresh
+ * product that nothing else holds, this saves a second array of its size:
+ * 41 MB for the logits of 2,048 tokens over 5,000 words.
+ */
+export function addBiasInPlace(x: Tensor, bias: Float32Array): Tensor {
+  const [n, m] = biasSize(x, bias);
+  const data = x.data;
+  for (let i = 0, row = 0; i < n; i++, row += m) {
+    for (let j = 0; j < m; j++) {
+      data[row + j] += bias[j];
+    }
+  }
+  return x;
+}
+
 /** Adds `bias` like `addBias`, always through the readable loop. */
 export function referenceAddBias(x: Tensor, bias: Float32Array): Tensor {
   const [n, m] = biasSize(x, bias);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { add, addBias, matmul, relu } from '../../../src/model/matrix';
+import { add, addBias, addBiasInPlace, matmul, relu } from '../../../src/model/matrix';
 import { Tensor } from '../../../src/model/tensor';
 import { argmax } from '../../../src/model/forward';
 
@@ -38,6 +38,16 @@ describe('matrix', () => {
       Float32Array.from([10, 20]),
     );
     assert.deepEqual(Array.from(result.data), [11, 22, 13, 24]);
+  });
+
+  it('addBiasInPlace changes and returns its input', () => {
+    const x = matrix([
+      [1, 2],
+      [3, 4],
+    ]);
+    const result = addBiasInPlace(x, Float32Array.from([10, 20]));
+    assert.equal(result, x);
+    assert.deepEqual(Array.from(x.data), [11, 22, 13, 24]);
   });
 
   it('add rejects different shapes', () => {
