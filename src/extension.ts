@@ -80,7 +80,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<TinyLl
       reportFailureAsync(log, 'Train on Document', () => training.train(options)),
     ),
     vscode.commands.registerCommand('tinyLlm.resetModel', () =>
-      reportFailureAsync(log, 'Reset Model', () => models.reset()),
+      reportFailureAsync(log, 'Reset Model', async () => {
+        await models.reset();
+        void vscode.window.showInformationMessage('Tiny LLM is back to its seeded random weights.');
+      }),
     ),
     vscode.commands.registerCommand('tinyLlm.continueText', (options?: ContinueOptions) =>
       reportFailureAsync(log, 'Continue Text', () => continueText(models, log, options)),

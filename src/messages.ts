@@ -51,6 +51,8 @@ export interface TrainingProgress {
   readonly losses: readonly number[];
   readonly epochs: number;
   readonly state: 'running' | 'done' | 'cancelled' | 'failed';
+  /** Why a failed run stopped. */
+  readonly message?: string;
 }
 
 export type HostMessage =

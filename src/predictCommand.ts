@@ -69,9 +69,7 @@ export class PredictCommand {
       );
     } catch (error) {
       if (error instanceof EmptyTextError) {
-        throw new UserFacingError(
-          `Nothing to predict from: the ${input.source.description.toLowerCase()} has no words.`,
-        );
+        throw new UserFacingError(`No words to predict from (${input.source.description}).`);
       }
       throw error;
     }
@@ -125,6 +123,8 @@ export class PredictCommand {
       this.models.current,
     );
     this.store.add(inspectorRun, modelRun);
+    const { prediction, tokens } = inspectorRun.payload;
+    this.showStatus(prediction.word, prediction.probability, tokens.length);
     this.log.info(`Restored the inspector's run on ${source.fileName}`);
   }
 

@@ -134,7 +134,8 @@ export class TrainingController implements vscode.Disposable {
 
     const state = PROGRESS_STATES[outcome.kind];
     if (!this.disposed) {
-      this.progressEmitter.fire({ document, losses, epochs: options.epochs ?? 0, state });
+      const message = outcome.kind === 'failed' ? outcome.message : undefined;
+      this.progressEmitter.fire({ document, losses, epochs: options.epochs ?? 0, state, message });
     }
     switch (outcome.kind) {
       case 'done':

@@ -16,9 +16,10 @@ export const STAGE_TEXT = {
     title: 'Tokens',
     formula: 'text → tokens → ids',
     explanation:
-      'The text is cut into tokens: words and punctuation marks. Each token the model has not seen ' +
-      'yet gets the next free number, so the vocabulary is the list of distinct tokens in the order ' +
-      'they first appear. Capitals count: “Hello” and “hello” are different tokens.',
+      'The text is cut into tokens: words and punctuation marks. Each token not seen earlier in ' +
+      'this text gets the next free number, so the vocabulary is the list of distinct tokens in ' +
+      'the order they first appear. Untrained, the model has no other words, so the output ' +
+      'layer has one column per token here. Capitals count: “Hello” and “hello” differ.',
   },
   embeddings: {
     title: 'Embedding',
@@ -93,7 +94,8 @@ export const STAGE_TEXT = {
     formula: 'F = H @ W2 + b2, then Y = R + F',
     explanation:
       'The second layer multiplies by W2 and adds b2, bringing the vector back to the embedding ' +
-      'size. The result is added on again, giving each token’s final vector.',
+      'size. The result is added to R, the vector that went into this layer, giving each ' +
+      'token’s final vector.',
   },
   output: {
     title: 'Prediction',
@@ -102,6 +104,23 @@ export const STAGE_TEXT = {
       'The last token’s final vector is multiplied by one column per vocabulary word, giving a ' +
       'score (logit) for every word. Softmax turns the scores into probabilities, and the word ' +
       'with the highest probability, the argmax, is the prediction.',
+  },
+} as const satisfies Record<string, StageText>;
+
+/** Explanations that differ once the model is trained and has a vocabulary of its own. */
+export const TRAINED_STAGE_TEXT = {
+  tokens: {
+    ...STAGE_TEXT.tokens,
+    explanation:
+      'The text is cut into tokens: words and punctuation marks. Each token gets the id it has ' +
+      'in the vocabulary of the training text. A word that text never contained becomes ' +
+      '<unk>, id 0, because the model has no row for it.',
+  },
+  embeddings: {
+    ...STAGE_TEXT.embeddings,
+    explanation:
+      'Each id picks one row of a table of numbers: that token’s embedding vector. The rows ' +
+      'started as random numbers; training moved them so that they help predict the next word.',
   },
 } as const satisfies Record<string, StageText>;
 

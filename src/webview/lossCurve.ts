@@ -21,11 +21,19 @@ const STATE_TEXT: Record<TrainingProgress['state'], string> = {
 export function renderLossCurve(container: HTMLElement, progress: TrainingProgress): void {
   const { losses } = progress;
   const last = losses[losses.length - 1];
-  const summary =
-    losses.length === 0
-      ? `Training on ${progress.document}: starting…`
-      : `Training on ${progress.document}, ${STATE_TEXT[progress.state]}: epoch ` +
-        `${losses.length} of ${progress.epochs}, loss ${losses[0].toFixed(3)} → ${last.toFixed(3)}`;
+  let summary = `Training on ${progress.document}, ${STATE_TEXT[progress.state]}`;
+  if (losses.length > 0) {
+    summary +=
+      `: epoch ${losses.length} of ${progress.epochs}, ` +
+      `loss ${losses[0].toFixed(3)} → ${last.toFixed(3)}`;
+  } else if (progress.state === 'running') {
+    summary = `Training on ${progress.document}: starting…`;
+  } else {
+    summary += ' before the first epoch finished';
+  }
+  if (progress.message !== undefined) {
+    summary += `. ${progress.message}`;
+  }
 
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);

@@ -18,6 +18,7 @@ import {
   POSITION_NOTE,
   STAGE_TEXT,
   StageText,
+  TRAINED_STAGE_TEXT,
   UNTRAINED_NOTICE,
 } from './explanations';
 import { CanvasHeatmap, canvasHeatmap } from './heatmapCanvas';
@@ -69,18 +70,19 @@ export function renderRun(
       ? canvasHeatmap(run.weights, head, labels, config.causalMask)
       : undefined;
 
+  const stageText = run.training === undefined ? STAGE_TEXT : TRAINED_STAGE_TEXT;
   const sections: HTMLElement[] = [
     header(run, source.fileName, source.description, callbacks.onExport),
     section(
       1,
-      STAGE_TEXT.tokens,
+      stageText.tokens,
       `${T} tokens, vocabulary of ${V}`,
       tokenChips(run, callbacks),
       vocabularyTable(run),
     ),
     section(
       2,
-      STAGE_TEXT.embeddings,
+      stageText.embeddings,
       `ids [${T}] → ${T}×${d}`,
       matrixTable(matrix(run, 'embeddings'), labels, 'Embedding vectors, one row per token'),
       ...positionsStage(run, labels, T, d),
