@@ -345,10 +345,25 @@ function formatSummary(run: ModelRun, model: TrainedModel | undefined): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Returns the one-line message for an error from `main`. */
+function errorLine(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? 'option';
+    return `unknown option ${option}; run "tiny-llm --help" for the options`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // Node's message spans several lines, for example for `--seed -1`.
+    const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '--option';
+    return `${(error as Error).message.split('\n')[0]} Write it as ${option}=VALUE.`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}
+
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`tiny-llm: ${message}\n`);
+  process.stderr.write(`tiny-llm: ${errorLine(error)}\n`);
   process.exitCode = 1;
 }

@@ -52,6 +52,12 @@ describe('cli', () => {
     ['non-numeric seed', ['predict', '--text', 'a', '--seed', 'abc'], /seed is "abc"/],
     ['unknown command', ['fly'], /unknown command "fly"; the commands are "predict" and "train"/],
     ['no input', ['predict'], /missing input/],
+    ['unknown option', ['predict', '--bogus'], /unknown option --bogus/],
+    [
+      'negative seed as a separate word',
+      ['predict', '--text', 'a', '--seed', '-1'],
+      /--seed=VALUE/,
+    ],
   ];
   for (const [name, args, message] of badInputs) {
     it(`rejects ${name} with one error line`, () => {
