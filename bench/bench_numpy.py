@@ -19,11 +19,9 @@ The OpenBLAS core type and thread count that ran go to stderr.
 
 import ctypes
 import glob
-import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 
@@ -34,12 +32,8 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 MIN_SAMPLE_SECONDS = 0.02
 WARM_UP_SECONDS = 0.5
 sys.path.insert(0, BENCH_DIR)
+from runner import run_benchmarks  # noqa: E402
 from flops import forward_flops  # noqa: E402
-
-
-def load_configs():
-    with open(os.path.join(BENCH_DIR, "configs.json")) as file:
-        return json.load(file)
 
 
 def make_parameters(config, rng):
@@ -159,27 +153,13 @@ def describe_blas():
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        config = next(c for c in load_configs() if c["name"] == sys.argv[2])
-        print(json.dumps(bench_one(config)), flush=True)
-        return
-    names = sys.argv[1:]
-    print(
-        f"numpy {np.__version__}, {describe_blas()}, "
-        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}",
-        file=sys.stderr,
-    )
-    for config in load_configs():
-        if config["kind"] != "forward" or (names and config["name"] not in names):
-            continue
-        result = subprocess.run(
-            [sys.executable, __file__, "--one", config["name"]],
-            stdout=subprocess.PIPE,
-            check=True,
-            text=True,
+    if not (len(sys.argv) == 3 and sys.argv[1] == "--one"):
+        print(
+            f"numpy {np.__version__}, {describe_blas()}, "
+            f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}",
+            file=sys.stderr,
         )
-        sys.stdout.write(result.stdout)
-        sys.stdout.flush()
+    run_benchmarks(__file__, "forward", bench_one)
 
 
 if __name__ == "__main__":

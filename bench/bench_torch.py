@@ -13,11 +13,9 @@ PyTorch's default number of threads (printed to stderr).
 Debian's PyTorch is for /usr/bin/python3: apt-get install python3-torch.
 """
 
-import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 
@@ -28,12 +26,8 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 SAMPLES = 5
 WARM_UP_SECONDS = 0.5
 sys.path.insert(0, BENCH_DIR)
+from runner import run_benchmarks  # noqa: E402
 from flops import train_flops  # noqa: E402
-
-
-def load_configs():
-    with open(os.path.join(BENCH_DIR, "configs.json")) as file:
-        return json.load(file)
 
 
 class TinyModel(torch.nn.Module):
@@ -123,29 +117,15 @@ def bench_one(config):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        config = next(c for c in load_configs() if c["name"] == sys.argv[2])
-        print(json.dumps(bench_one(config)), flush=True)
-        return
-    names = sys.argv[1:]
-    print(
-        f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"CPU capability {torch.backends.cpu.get_cpu_capability()}"
-        if hasattr(torch.backends, "cpu")
-        else f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads",
-        file=sys.stderr,
-    )
-    for config in load_configs():
-        if config["kind"] != "train" or (names and config["name"] not in names):
-            continue
-        result = subprocess.run(
-            [sys.executable, __file__, "--one", config["name"]],
-            stdout=subprocess.PIPE,
-            check=True,
-            text=True,
+    if not (len(sys.argv) == 3 and sys.argv[1] == "--one"):
+        print(
+            f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, "
+            f"CPU capability {torch.backends.cpu.get_cpu_capability()}"
+            if hasattr(torch.backends, "cpu")
+            else f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads",
+            file=sys.stderr,
         )
-        sys.stdout.write(result.stdout)
-        sys.stdout.flush()
+    run_benchmarks(__file__, "train", bench_one)
 
 
 if __name__ == "__main__":
