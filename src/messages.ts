@@ -51,7 +51,7 @@ export interface TrainingProgress {
   readonly losses: readonly number[];
   readonly epochs: number;
   readonly state: 'running' | 'done' | 'cancelled' | 'failed';
-  /** Why a failed run stopped. */
+  /** The reason a failed run stopped. */
   readonly message?: string;
 }
 

@@ -1,12 +1,12 @@
 /**
- * What the inspector's webview receives for one run: the numbers it draws
- * and nothing more. Vector stages keep only the rows the tables draw, the
+ * The data the inspector's webview receives for one run: the numbers it
+ * draws and nothing more. Vector stages keep only the rows the tables draw, the
  * scores only the drawn window, and the output only each position's
  * prediction. A 2,048-token run then sends about 17 MB of float32 per head,
  * for the canvas heatmap's attention weights, instead of hundreds of MB of
  * JSON. Typed arrays cross postMessage without conversion to text.
  */
-import { argmax } from '../model/forward';
+import { STAGE_NAMES, StageName, argmax } from '../model/forward';
 import { ModelConfig } from '../model/config';
 import { Candidate, ModelRun, ModelToken } from '../model/run';
 import { Tensor } from '../model/tensor';
@@ -32,20 +32,16 @@ export interface SquareView {
   readonly data: Float32Array;
 }
 
-export const MATRIX_STAGES = [
-  'embeddings',
-  'queries',
-  'keys',
-  'values',
-  'context',
-  'attention',
-  'residual',
-  'hidden',
-  'feedForward',
-  'output',
-] as const;
+/** Stages shaped [h, T, T] or [T, V]; every other stage has one row per token. */
+const NON_MATRIX_STAGES = ['scores', 'weights', 'logits', 'probabilities'] as const;
 
-export type MatrixStage = (typeof MATRIX_STAGES)[number] | 'positions';
+type TokenRowStage = Exclude<StageName, (typeof NON_MATRIX_STAGES)[number]>;
+
+export type MatrixStage = TokenRowStage | 'positions';
+
+export const MATRIX_STAGES = STAGE_NAMES.filter(
+  (name): name is TokenRowStage => !(NON_MATRIX_STAGES as readonly string[]).includes(name),
+);
 
 export interface InspectorPayload {
   readonly config: ModelConfig;

@@ -1,5 +1,5 @@
 /**
- * Multi-head self-attention. Each position asks a question (its query),
+ * Multi-head self-attention. Each position forms a question (its query),
  * compares it with every position's key, turns the scores into weights that
  * sum to 1, and blends the positions' values with those weights. Head k
  * works on columns k*d_head .. (k+1)*d_head - 1 of the queries, keys and
@@ -95,7 +95,7 @@ export function referenceAttentionHeads(
       }
     }
 
-    // Weights: softmax of each row; with the causal mask row i sees 0..i.
+    // Weights: softmax of each row; with the causal mask, row i covers columns 0..i.
     for (let i = 0; i < T; i++) {
       const visible = causalMask ? i + 1 : T;
       referenceSoftmaxRow(scores, weights, block + i * T, T, visible);

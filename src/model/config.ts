@@ -64,9 +64,9 @@ export interface ValidatedConfig {
 
 /**
  * Checks every value of `input` and returns a usable configuration. A
- * missing value takes its default silently; a wrong-typed or out-of-range
- * value takes its default and adds a problem that names the value and the
- * accepted range.
+ * missing value takes its default silently. A wrong-typed or out-of-range
+ * value also takes its default, and adds a problem that names the value and
+ * the accepted range.
  */
 export function validateConfig(
   input: Partial<Record<keyof ModelConfig, unknown>>,

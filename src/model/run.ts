@@ -26,7 +26,7 @@ export interface ModelRun {
   readonly tokens: readonly ModelToken[];
   readonly vocabulary: readonly string[];
   /**
-   * Characters before the first token read, when the text holds more tokens
+   * Characters before the first token read, when the text contains more tokens
    * than the context; 0 when the model read every token.
    */
   readonly droppedCharacters: number;
@@ -40,7 +40,7 @@ export interface ModelRun {
 /** Number of candidates a run reports beside the prediction. */
 export const TOP_CANDIDATES = 10;
 
-/** Thrown when the text holds no token, so there is nothing to predict from. */
+/** Thrown when the text contains no token, so there is nothing to predict from. */
 export class EmptyTextError extends Error {
   constructor() {
     super('the text contains no words or punctuation to predict from');

@@ -66,7 +66,13 @@ export function referenceSoftmaxRow(
 
   let sum = 0;
   for (let j = offset; j < end; j++) {
-    const e = max === Infinity ? (input[j] === Infinity ? 1 : 0) : Math.exp(input[j] - max);
+    let e: number;
+    if (max === Infinity) {
+      // The entries at +Infinity share the weight; every other entry gets none.
+      e = input[j] === Infinity ? 1 : 0;
+    } else {
+      e = Math.exp(input[j] - max);
+    }
     output[j] = e;
     sum += e;
   }

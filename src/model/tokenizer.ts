@@ -1,8 +1,8 @@
 /**
  * Splits text into word and punctuation tokens and numbers them. Word
  * boundaries come from the platform's Unicode segmentation (UAX #29 through
- * `Intl.Segmenter`), which keeps letters, marks and digits of any script
- * together, keeps an apostrophe between letters inside its word, and splits
+ * `Intl.Segmenter`). It keeps letters, marks and digits of any script
+ * together and an apostrophe between letters inside its word. It also splits
  * Chinese, Japanese and Thai into words although they have no spaces. Every
  * other character is a token of its own grapheme cluster, so emoji
  * sequences and combining marks are never split, and whitespace is dropped.
@@ -70,7 +70,7 @@ export function tokenizeTail(text: string, count: number): Token[] {
 function findCut(text: string, position: number, direction: 1 | -1, end: number): number {
   for (let step = 0; step < CUT_SEARCH; step++) {
     const q = position + step * direction;
-    // The start and end of the text are always safe cuts.
+    // No token spans the start or the end of the text, so both are safe cuts.
     if (q <= 0) {
       return 0;
     }

@@ -34,8 +34,9 @@ export class ModelStore implements vscode.Disposable {
   }
 
   /**
-   * Loads the saved model, if there is one; otherwise, or when the file is
-   * rejected, the untrained weights are used. Never throws.
+   * Loads the saved model, if there is one. Otherwise, or when the file is
+   * rejected, the untrained weights are used. Read and decode errors are
+   * caught, logged and shown, so the promise resolves.
    */
   async load(): Promise<void> {
     const previous = this.model;

@@ -1,8 +1,9 @@
 /**
  * One training run in a worker thread, without any VS Code dependency so
  * that plain Node tests can drive it. The job reports each epoch, can be
- * cancelled between steps, and can be stopped at once (when the extension
- * deactivates); its result always settles, however the worker ends.
+ * cancelled between steps, and can be stopped at once when the extension
+ * deactivates. Its result settles on the worker's exit event, which fires
+ * however the worker ends.
  */
 import { Worker } from 'node:worker_threads';
 import { decodeModelFile } from '../model/train/modelFile';

@@ -1,7 +1,7 @@
 /**
  * The plain-language text beside each stage. It is written for a learner
  * who learned the five steps from study notes (tokens, embedding, attention,
- * feed-forward, output) and now sees them run on their own text.
+ * feed-forward, output) and now watches them run on their own text.
  */
 
 export interface StageText {

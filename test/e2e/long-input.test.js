@@ -269,7 +269,7 @@ describe('long input in the inspector', function () {
         { timeout: STEP_TIMEOUT_MS, polling: 10 },
       );
       report('canvasZoomRedraw2048Tokens', Date.now() - started, ' from choosing zoom 2');
-      // The canvas still answers the pointer at the new scale. The move is
+      // The canvas still reads out the cell under the pointer at the new scale. The move is
       // repeated within the same cell, because one made while the resized
       // canvas is still being laid out can miss it.
       const readout = frame.locator('[data-testid="heatmap-readout"]');

@@ -12,7 +12,7 @@ import {
 } from './support';
 
 const SAMPLE = 'gettysburg-address.txt';
-/** Longest time a command may take to answer while training runs. */
+/** Longest time a command may take to return while training runs. */
 const RESPONSIVE_MS = 100;
 
 /** Selects `text` in a new untitled document and runs Predict Next Word on it. */

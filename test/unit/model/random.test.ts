@@ -51,7 +51,8 @@ describe('random', () => {
     const generator = new Mulberry32(123);
     for (let i = 0; i < 10000; i++) {
       const u = generator.next();
-      assert.ok(u >= 0 && u < 1, `draw ${i} is ${u}`);
+      assert.ok(u >= 0, `draw ${i} is ${u}`);
+      assert.ok(u < 1, `draw ${i} is ${u}`);
     }
   });
 });

@@ -60,7 +60,7 @@ function assertCovers(text: string, tokens: readonly Token[]): void {
   assert.match(text.slice(previousEnd), /^\s*$/u, 'text after the last token holds a non-space');
 }
 
-/** The tokenizer's rule applied to the whole text in one segmenter call, as a reference. */
+/** Returns the tokens of the tokenizer's rule applied in one segmenter call, as a reference. */
 function tokenizeInOnePiece(text: string): Token[] {
   const words = new Intl.Segmenter('en', { granularity: 'word' });
   const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
