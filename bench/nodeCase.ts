@@ -112,7 +112,7 @@ function trainingStep(config: BenchConfig, parameters: Parameters): () => void {
     for (const window of windows) {
       const inputs = window.slice(0, config.tokens);
       const targets = window.slice(1);
-      const trace = forward(inputs, parameters, model.heads, true, 'none');
+      const trace = forward(inputs, parameters, model.heads, true, 'none', { reuseMemory: true });
       const { dLogits } = crossEntropy(trace.logits, targets);
       const gradients = backward(inputs, trace, dLogits, parameters, model);
       for (const name of PARAMETER_NAMES) {
@@ -157,7 +157,7 @@ function main(): void {
   const ids = tokenIds(config.tokens, config.vocab, 0);
   const run =
     config.kind === 'forward'
-      ? () => void forward(ids, parameters, config.heads, true, 'none')
+      ? () => void forward(ids, parameters, config.heads, true, 'none', { reuseMemory: true })
       : trainingStep(config, parameters);
   const ms = timeCalls(run, SAMPLES[config.kind]);
 

@@ -7,6 +7,7 @@
  */
 import { selfAttention } from './attention';
 import { feedForward } from './feedForward';
+import { wasmForward } from './kernels/forwardKernel';
 import { add, addBiasInPlace, matmul } from './matrix';
 import { Parameters } from './parameters';
 import { PositionEncoding, positionVectors } from './positions';
@@ -41,6 +42,16 @@ export type StageName = (typeof STAGE_NAMES)[number];
  */
 export type Trace = Readonly<Record<StageName, Tensor>> & { readonly positions?: Tensor };
 
+export interface ForwardOptions {
+  /**
+   * Returns the stages as views into the kernels' memory, valid only until
+   * the next forward pass, instead of copying them out. For callers that
+   * read each pass before running the next, such as training: it saves
+   * allocating and copying every stage.
+   */
+  readonly reuseMemory?: boolean;
+}
+
 /** Runs the model on `ids` and returns every stage. */
 export function forward(
   ids: readonly number[],
@@ -48,23 +59,59 @@ export function forward(
   heads: number,
   causalMask: boolean,
   positionEncoding: PositionEncoding = 'none',
+  options: ForwardOptions = {},
 ): Trace {
   const [vocabularySize, d] = matrixSize(parameters.embeddings, 'embedding table');
-
-  // 1. Embedding: look up one row per token.
-  const embeddings = new Float32Array(ids.length * d); // [T, d]
   ids.forEach((id, t) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocabularySize) {
       throw new RangeError(
         `token id ${id} at position ${t} is outside the vocabulary of ${vocabularySize}`,
       );
     }
+  });
+  const T = ids.length;
+  const positions = positionVectors(positionEncoding, T, d, parameters.positions); // [T, d]
+
+  // The kernels run the same steps as below, in their own memory.
+  const fast = wasmForward(
+    ids,
+    parameters,
+    heads,
+    causalMask,
+    positions?.data,
+    options.reuseMemory === true,
+  );
+  if (fast !== undefined) {
+    const matrix = (data: Float32Array, columns: number): Tensor => ({ shape: [T, columns], data });
+    const stage = (name: Exclude<StageName, 'scores' | 'weights'>): Tensor =>
+      matrix(fast[name], fast[name].length / Math.max(1, T));
+    return {
+      embeddings: stage('embeddings'),
+      ...(positions === undefined ? {} : { positions }),
+      queries: stage('queries'),
+      keys: stage('keys'),
+      values: stage('values'),
+      scores: { shape: [heads, T, T], data: fast.scores },
+      weights: { shape: [heads, T, T], data: fast.weights },
+      context: stage('context'),
+      attention: stage('attention'),
+      residual: stage('residual'),
+      hidden: stage('hidden'),
+      feedForward: stage('feedForward'),
+      output: stage('output'),
+      logits: stage('logits'),
+      probabilities: stage('probabilities'),
+    };
+  }
+
+  // 1. Embedding: look up one row per token.
+  const embeddings = new Float32Array(T * d); // [T, d]
+  ids.forEach((id, t) => {
     embeddings.set(parameters.embeddings.data.subarray(id * d, (id + 1) * d), t * d);
   });
-  const tokenEmbeddings: Tensor = { shape: [ids.length, d], data: embeddings };
+  const tokenEmbeddings: Tensor = { shape: [T, d], data: embeddings };
 
   // Position vectors make the block's input depend on where each token is.
-  const positions = positionVectors(positionEncoding, ids.length, d, parameters.positions); // [T, d]
   const x = positions === undefined ? tokenEmbeddings : add(tokenEmbeddings, positions); // [T, d]
 
   // 2. Attention, added back onto its input (the residual connection).
@@ -83,7 +130,7 @@ export function forward(
 
   // 5. Softmax turns each position's logits into probabilities.
   const probabilities = new Float32Array(logits.data.length); // [T, V]
-  for (let t = 0; t < ids.length; t++) {
+  for (let t = 0; t < T; t++) {
     softmaxRow(logits.data, probabilities, t * vocabularySize, vocabularySize);
   }
 
@@ -95,7 +142,7 @@ export function forward(
     ...ff,
     output,
     logits,
-    probabilities: { shape: [ids.length, vocabularySize], data: probabilities },
+    probabilities: { shape: [T, vocabularySize], data: probabilities },
   };
 }
 

@@ -14,7 +14,7 @@
  * checking that `sequence` did not change, so it never reads a half-written job.
  */
 
-export const KERNEL_IDS = { matmul: 0, attention: 1 } as const;
+export const KERNEL_IDS = { matmul: 0, attention: 1, linear: 2 } as const;
 export type KernelId = (typeof KERNEL_IDS)[keyof typeof KERNEL_IDS];
 
 /** Byte address of the job record that a task function reads, after the control words. */
@@ -52,11 +52,11 @@ export interface HelperThread {
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { memory, modules, words, spinCount, jobAddress } = workerData;
-// The modules are gemm, softmax, attention and elementwise, as in runtime.ts.
+// The modules are gemm, softmax, forward and elementwise, as in runtime.ts.
 const gemm = new WebAssembly.Instance(modules[0], { env: { memory } }).exports;
-const softmax = new WebAssembly.Instance(modules[1], { env: { memory } }).exports;
-const attention = new WebAssembly.Instance(modules[2], { env: { memory }, gemm, softmax }).exports;
-const tasks = [gemm.matmul_task, attention.attention_task];
+const softmax = new WebAssembly.Instance(modules[1], { env: { memory }, gemm }).exports;
+const forward = new WebAssembly.Instance(modules[2], { env: { memory }, gemm, softmax }).exports;
+const tasks = [gemm.matmul_task, forward.attention_task, forward.linear_task];
 const control = new Int32Array(memory.buffer, 0, 64);
 let seen = Atomics.load(control, words.sequence);
 let slot = 0;

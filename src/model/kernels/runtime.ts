@@ -4,8 +4,10 @@
  * a job's tasks, on a helper thread as well where that pays (helperThread.ts).
  *
  * Memory layout, in bytes: the control words that the two threads share at
- * 0, one job record at JOB_ADDRESS, and from SCRATCH_ADDRESS on the current
- * call's operands and output slots, allocated afresh by every call.
+ * 0, one job record at JOB_ADDRESS, from SCRATCH_ADDRESS on the arena that
+ * holds the latest forward pass's stages (forwardKernel.ts), and after it
+ * the current call's operands and output slots, allocated afresh by every
+ * call.
  *
  * `kernelRuntime()` returns undefined where WebAssembly SIMD is unavailable,
  * where the modules fail to compile, or when the readable kernels were
@@ -16,7 +18,6 @@
 import {
   HelperThread,
   JOB_ADDRESS,
-  KERNEL_IDS,
   KernelId,
   runTasks,
   startHelperThread,
@@ -57,6 +58,7 @@ export interface KernelExports {
   matmul_task(job: number, task: number, slot: number): void;
   softmax_row(src: number, dst: number, length: number, visible: number): void;
   attention_task(job: number, task: number, slot: number): void;
+  linear_task(job: number, task: number, slot: number): void;
   add_bias(x: number, bias: number, rows: number, width: number): void;
   add(x: number, y: number, count: number): void;
   relu(x: number, count: number): void;
@@ -104,10 +106,21 @@ export function kernelRuntime(): KernelRuntime | undefined {
   return runtime ?? undefined;
 }
 
+/**
+ * Drops the runtime and its memory, which WebAssembly cannot shrink, and
+ * stops the helper thread. The next kernel call creates a new runtime.
+ */
+export function releaseKernelRuntime(): void {
+  runtime?.stop();
+  runtime = undefined;
+}
+
 export class KernelRuntime {
   private floatView: Float32Array;
   private intView: Int32Array;
   private next = SCRATCH_ADDRESS;
+  /** Where scratch space starts: after the arena. */
+  private scratchStart = SCRATCH_ADDRESS;
   private helper: HelperThread | undefined;
   private helperStarted = false;
   /** Number of tasks the helper thread has computed, for tests and the benchmark. */
@@ -121,7 +134,11 @@ export class KernelRuntime {
   ) {
     this.floatView = new Float32Array(memory.buffer);
     this.intView = new Int32Array(memory.buffer);
+    this.taskFunctions = [exports.matmul_task, exports.attention_task, exports.linear_task];
   }
+
+  /** The task functions by kernel id. */
+  private readonly taskFunctions: readonly ((job: number, task: number, slot: number) => void)[];
 
   /** Compiles and instantiates the modules, or returns undefined where that fails. */
   static create(): KernelRuntime | undefined {
@@ -134,13 +151,13 @@ export class KernelRuntime {
       ? [
           binary.GEMM_SHARED_MEMORY,
           binary.SOFTMAX_SHARED_MEMORY,
-          binary.ATTENTION_SHARED_MEMORY,
+          binary.FORWARD_SHARED_MEMORY,
           binary.ELEMENTWISE_SHARED_MEMORY,
         ]
       : [
           binary.GEMM_PLAIN_MEMORY,
           binary.SOFTMAX_PLAIN_MEMORY,
-          binary.ATTENTION_PLAIN_MEMORY,
+          binary.FORWARD_PLAIN_MEMORY,
           binary.ELEMENTWISE_PLAIN_MEMORY,
         ];
     try {
@@ -169,9 +186,33 @@ export class KernelRuntime {
     return this.intView;
   }
 
-  /** Frees every earlier allocation. Each kernel call starts with this. */
+  /** Whether the memory is shared, so that views of it survive its growth. */
+  get sharedMemory(): boolean {
+    return this.shared;
+  }
+
+  /** The memory's size in bytes. */
+  get memoryBytes(): number {
+    return this.floatView.length * 4;
+  }
+
+  /** Frees every allocation since the arena. Each kernel call starts with this. */
   reset(): void {
+    this.next = this.scratchStart;
+  }
+
+  /**
+   * Replaces the arena with one of `bytes` bytes, 16-byte aligned, and
+   * frees all scratch space. Returns its byte address, or undefined when the
+   * memory cannot grow that far. It stays until the next call, while other
+   * kernel calls use the scratch space after it.
+   */
+  reserveArena(bytes: number): number | undefined {
+    this.scratchStart = SCRATCH_ADDRESS;
     this.next = SCRATCH_ADDRESS;
+    const address = this.allocate(bytes);
+    this.scratchStart = this.next;
+    return address;
   }
 
   /**
@@ -211,8 +252,7 @@ export class KernelRuntime {
     if (own === undefined) {
       return false;
     }
-    const task =
-      job.kernel === KERNEL_IDS.matmul ? this.exports.matmul_task : this.exports.attention_task;
+    const task = this.taskFunctions[job.kernel];
     const helper = job.tasks > 1 && job.work >= HELPER_MIN_WORK ? this.startHelper() : undefined;
     const helperSlots = helper && [this.allocate(job.slotBytes), this.allocate(job.slotBytes)];
     if (helperSlots === undefined || helperSlots.includes(undefined)) {
@@ -240,6 +280,13 @@ export class KernelRuntime {
     return true;
   }
 
+  /** Stops the helper thread; the runtime runs every job on the calling thread from then on. */
+  stop(): void {
+    this.helper?.stop();
+    this.helper = undefined;
+    this.helperStarted = true;
+  }
+
   private startHelper(): HelperThread | undefined {
     if (!helperAllowed || !this.shared) {
       return undefined;
@@ -253,9 +300,9 @@ export class KernelRuntime {
 }
 
 /**
- * Instantiates the modules (gemm, softmax, attention and elementwise, in
- * that order) on `memory` and returns all their exports in one object.
- * The attention module imports functions of the first two.
+ * Instantiates the modules (gemm, softmax, forward and elementwise, in that
+ * order) on `memory` and returns all their exports in one object. Softmax
+ * imports a function of gemm, and forward functions of both.
  */
 function instantiateKernels(
   modules: readonly WebAssembly.Module[],
@@ -263,10 +310,10 @@ function instantiateKernels(
 ): WebAssembly.Exports {
   const env = { memory };
   const gemm = new WebAssembly.Instance(modules[0], { env }).exports;
-  const softmax = new WebAssembly.Instance(modules[1], { env }).exports;
-  const attention = new WebAssembly.Instance(modules[2], { env, gemm, softmax }).exports;
+  const softmax = new WebAssembly.Instance(modules[1], { env, gemm }).exports;
+  const forward = new WebAssembly.Instance(modules[2], { env, gemm, softmax }).exports;
   const elementwise = new WebAssembly.Instance(modules[3], { env }).exports;
-  return { ...gemm, ...softmax, ...attention, ...elementwise };
+  return { ...gemm, ...softmax, ...forward, ...elementwise };
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

@@ -123,7 +123,9 @@ export function trainModel(
       }
       const inputs = ids.slice(window.start, window.start + window.length);
       const targets = ids.slice(window.start + 1, window.start + window.length + 1);
-      const trace = forward(inputs, parameters, config.heads, config.causalMask, config.positions);
+      const trace = forward(inputs, parameters, config.heads, config.causalMask, config.positions, {
+        reuseMemory: true,
+      });
       const { loss, dLogits } = crossEntropy(trace.logits, targets);
       step++;
 

@@ -13,7 +13,7 @@ const path = require('node:path');
 
 const WAT_DIR = __dirname;
 const OUTPUT = path.join(WAT_DIR, '..', 'wasmBinary.ts');
-const MODULES = ['gemm', 'softmax', 'attention', 'elementwise'];
+const MODULES = ['gemm', 'softmax', 'forward', 'elementwise'];
 const FEATURES = { simd: true, threads: true, bulk_memory: true };
 
 /** Returns the binary of `source`, a module in WebAssembly text, as a Buffer. */

@@ -104,35 +104,48 @@
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $strip))))
 
-  ;; Computes `rows` rows of C = A B over the first `k` rows of B, where A at
-  ;; `a` has row stride `lda` floats and B is packed at `bp` in `strips`
-  ;; strips of `strip_rows` rows each (k <= strip_rows). Writes strips * 8
-  ;; columns of each row to `c` with row stride `ldc` floats. `rows` must be
-  ;; a multiple of 4: rows past A's real ones are computed from whatever
-  ;; memory follows A, and the caller ignores them.
+  ;; Computes `rows` rows of C = A B over the first `k` rows of B and writes
+  ;; the first `cols` columns of each to `c`, with row stride `ldc` floats.
+  ;; A at `a` has row stride `lda` floats. B is read in strips of 8 columns:
+  ;; row p of strip s is at b + s * b_strip + p * b_row bytes. Packed B has
+  ;; b_row = 32 and b_strip = its rows * 32; B in place, with row stride m
+  ;; floats, has b_row = 4m and b_strip = 32, and then the last strip reads
+  ;; up to 28 bytes past a row, into whatever follows. Nothing is written
+  ;; outside the rows x cols block, so tasks can share an output matrix.
   (func $gemm (export "gemm")
-    (param $a i32) (param $lda i32) (param $bp i32) (param $k i32) (param $strip_rows i32)
-    (param $c i32) (param $ldc i32) (param $rows i32) (param $strips i32)
-    (local $s i32) (local $i i32) (local $p i32) (local $b i32) (local $out i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (param $a i32) (param $lda i32) (param $b_start i32) (param $b_row i32) (param $b_strip i32)
+    (param $k i32) (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32)
+    (local $s i32) (local $strips i32) (local $i i32) (local $p i32) (local $b i32) (local $out i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $left i32) (local $width i32)
     (local $b0 v128) (local $b1 v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $row_bytes i32) (local $out_bytes i32)
     (local.set $row_bytes (i32.shl (local.get $lda) (i32.const 2)))
     (local.set $out_bytes (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $strips (i32.shr_u (i32.add (local.get $cols) (i32.const 7)) (i32.const 3)))
     (block $strips_done
       (loop $strip
         (br_if $strips_done (i32.ge_u (local.get $s) (local.get $strips)))
+        (local.set $width (i32.sub (local.get $cols) (i32.shl (local.get $s) (i32.const 3))))
         (local.set $i (i32.const 0))
         (block $rows_done
           (loop $row_block
             (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows)))
+            (local.set $left (i32.sub (local.get $rows) (local.get $i)))
+            ;; Rows past the last one repeat row 0 of the block, so no read
+            ;; leaves A; their sums are never stored.
             (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $row_bytes))))
-            (local.set $a1 (i32.add (local.get $a0) (local.get $row_bytes)))
-            (local.set $a2 (i32.add (local.get $a1) (local.get $row_bytes)))
-            (local.set $a3 (i32.add (local.get $a2) (local.get $row_bytes)))
-            (local.set $b (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $s) (local.get $strip_rows)) (i32.const 5))))
+            (local.set $a1
+              (select (i32.add (local.get $a0) (local.get $row_bytes)) (local.get $a0)
+                (i32.gt_u (local.get $left) (i32.const 1))))
+            (local.set $a2
+              (select (i32.add (local.get $a1) (local.get $row_bytes)) (local.get $a0)
+                (i32.gt_u (local.get $left) (i32.const 2))))
+            (local.set $a3
+              (select (i32.add (local.get $a2) (local.get $row_bytes)) (local.get $a0)
+                (i32.gt_u (local.get $left) (i32.const 3))))
+            (local.set $b (i32.add (local.get $b_start) (i32.mul (local.get $s) (local.get $b_strip))))
             (local.set $c00 (v128.const i32x4 0 0 0 0))
             (local.set $c01 (v128.const i32x4 0 0 0 0))
             (local.set $c10 (v128.const i32x4 0 0 0 0))
@@ -163,7 +176,7 @@
                 (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
                 (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
                 (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
-                (local.set $b (i32.add (local.get $b) (i32.const 32)))
+                (local.set $b (i32.add (local.get $b) (local.get $b_row)))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
                 (br $p_loop)))
             (local.set $out
@@ -171,21 +184,64 @@
                 (i32.add
                   (i32.mul (local.get $i) (local.get $out_bytes))
                   (i32.shl (local.get $s) (i32.const 5)))))
-            (v128.store (local.get $out) (local.get $c00))
-            (v128.store offset=16 (local.get $out) (local.get $c01))
-            (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
-            (v128.store (local.get $out) (local.get $c10))
-            (v128.store offset=16 (local.get $out) (local.get $c11))
-            (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
-            (v128.store (local.get $out) (local.get $c20))
-            (v128.store offset=16 (local.get $out) (local.get $c21))
-            (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
-            (v128.store (local.get $out) (local.get $c30))
-            (v128.store offset=16 (local.get $out) (local.get $c31))
+            (if (i32.and (i32.ge_u (local.get $width) (i32.const 8)) (i32.ge_u (local.get $left) (i32.const 4)))
+              (then
+                (v128.store (local.get $out) (local.get $c00))
+                (v128.store offset=16 (local.get $out) (local.get $c01))
+                (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
+                (v128.store (local.get $out) (local.get $c10))
+                (v128.store offset=16 (local.get $out) (local.get $c11))
+                (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
+                (v128.store (local.get $out) (local.get $c20))
+                (v128.store offset=16 (local.get $out) (local.get $c21))
+                (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
+                (v128.store (local.get $out) (local.get $c30))
+                (v128.store offset=16 (local.get $out) (local.get $c31)))
+              (else
+                ;; The last rows or columns: store only those inside C.
+                (call $store_row (local.get $out) (local.get $c00) (local.get $c01) (local.get $width))
+                (if (i32.gt_u (local.get $left) (i32.const 1))
+                  (then
+                    (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
+                    (call $store_row (local.get $out) (local.get $c10) (local.get $c11) (local.get $width))))
+                (if (i32.gt_u (local.get $left) (i32.const 2))
+                  (then
+                    (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
+                    (call $store_row (local.get $out) (local.get $c20) (local.get $c21) (local.get $width))))
+                (if (i32.gt_u (local.get $left) (i32.const 3))
+                  (then
+                    (local.set $out (i32.add (local.get $out) (local.get $out_bytes)))
+                    (call $store_row (local.get $out) (local.get $c30) (local.get $c31) (local.get $width))))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $row_block)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $strip))))
+
+  ;; Stores the first min(width, 8) lanes of the row v0, v1 at `out`.
+  (func $store_row (param $out i32) (param $v0 v128) (param $v1 v128) (param $width i32)
+    (if (i32.ge_u (local.get $width) (i32.const 8))
+      (then
+        (v128.store (local.get $out) (local.get $v0))
+        (v128.store offset=16 (local.get $out) (local.get $v1))
+        (return)))
+    (call $store_lanes (local.get $out) (local.get $v0) (local.get $width))
+    (if (i32.gt_u (local.get $width) (i32.const 4))
+      (then
+        (call $store_lanes
+          (i32.add (local.get $out) (i32.const 16))
+          (local.get $v1)
+          (i32.sub (local.get $width) (i32.const 4))))))
+
+  ;; Stores the first min(count, 4) lanes of `v` at `out`.
+  (func $store_lanes (export "store_lanes") (param $out i32) (param $v v128) (param $count i32)
+    (if (i32.ge_u (local.get $count) (i32.const 4))
+      (then (v128.store (local.get $out) (local.get $v)) (return)))
+    (if (i32.gt_u (local.get $count) (i32.const 0))
+      (then (f32.store (local.get $out) (f32x4.extract_lane 0 (local.get $v)))))
+    (if (i32.gt_u (local.get $count) (i32.const 1))
+      (then (f32.store offset=4 (local.get $out) (f32x4.extract_lane 1 (local.get $v)))))
+    (if (i32.gt_u (local.get $count) (i32.const 2))
+      (then (f32.store offset=8 (local.get $out) (f32x4.extract_lane 2 (local.get $v))))))
 
   ;; Runs task `task` of a matrix multiplication: rows
   ;; task * rows_per_task .. of C into `slot` (row stride strips * 8). The job
@@ -205,10 +261,11 @@
         (i32.shl (i32.mul (local.get $first) (local.get $k)) (i32.const 2)))
       (local.get $k)
       (i32.load offset=8 (local.get $job))
-      (local.get $k)
+      (i32.const 32)
+      (i32.shl (local.get $k) (i32.const 5))
       (local.get $k)
       (local.get $slot)
       (i32.shl (local.get $strips) (i32.const 3))
-      (i32.and (i32.add (local.get $rows) (i32.const 3)) (i32.const -4))
-      (local.get $strips)))
+      (local.get $rows)
+      (i32.shl (local.get $strips) (i32.const 3))))
 )

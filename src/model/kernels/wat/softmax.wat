@@ -4,10 +4,11 @@
 ;; +Infinity shares the weight among the +Infinity entries, and a NaN makes
 ;; the row NaN. exp is the Cephes expf polynomial (about 1 ulp). The row is
 ;; summed in float32 within blocks of 64 entries and in float64 across
-;; blocks. Rows handed to it are padded to a multiple of 4 floats, so a
-;; vector load or store may run past `length` into the padding.
+;; blocks. Vector loads may read up to 12 bytes past the row, but nothing is
+;; written outside `dst[0 .. length)`, so rows can lie back to back.
 (module
   (import "env" "memory" (memory 1 16384 shared))
+  (import "gemm" "store_lanes" (func $store_lanes (param i32 v128 i32)))
 
   ;; Writes the softmax of the `length` floats at `src` to `dst`, with only
   ;; the first `visible` entries (0 <= visible <= length) unmasked.
@@ -126,7 +127,10 @@
             (call $exp_pair (local.get $x) (local.get $x))
             (drop)
             (local.set $e)
-            (v128.store (i32.add (local.get $dst) (local.get $at)) (local.get $e))
+            (call $store_lanes
+              (i32.add (local.get $dst) (local.get $at))
+              (local.get $e)
+              (i32.sub (local.get $length) (local.get $j)))
             (local.set $block (f32x4.add (local.get $block) (local.get $e)))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))))
         (local.set $sum (f64x2.add (local.get $sum) (f64x2.promote_low_f32x4 (local.get $block))))
@@ -136,13 +140,15 @@
               (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $block) (local.get $block)))))
         (br $blocks)))
 
-    ;; Pass 3: divide by the sum, then zero the masked entries past the last vector.
+    ;; Pass 3: divide by the sum, then zero the masked entries. Whole vectors
+    ;; go while they fit in the row; the row's last 1 to 3 entries one by one.
     (local.set $total (f64.add (f64x2.extract_lane 0 (local.get $sum)) (f64x2.extract_lane 1 (local.get $sum))))
     (local.set $scale (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1) (local.get $total)))))
     (local.set $j (i32.const 0))
     (block $done
       (loop $scale_loop
         (br_if $done (i32.ge_s (local.get $j) (local.get $visible)))
+        (br_if $done (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $length)))
         (v128.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
           (f32x4.mul
             (v128.load (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
@@ -150,12 +156,24 @@
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $scale_loop)))
     (block $done
+      (loop $scale_tail
+        (br_if $done (i32.ge_s (local.get $j) (local.get $visible)))
+        (local.set $at (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))))
+        (f32.store (local.get $at)
+          (f32.mul (f32.load (local.get $at)) (f32x4.extract_lane 0 (local.get $scale))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $scale_tail)))
+    (block $done
       (loop $zero_loop
-        (br_if $done (i32.ge_s (local.get $j) (local.get $length)))
+        (br_if $done (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $length)))
         (v128.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
           (v128.const i32x4 0 0 0 0))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $zero_loop))))
+        (br $zero_loop)))
+    (call $fill
+      (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+      (i32.sub (local.get $length) (local.get $j))
+      (f32.const 0)))
 
   ;; Returns a mask of the lanes j .. j+3 that are below `end`.
   (func $lanes_below (param $j i32) (param $end i32) (result v128)

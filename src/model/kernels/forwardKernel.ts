@@ -1,0 +1,315 @@
+/**
+ * The whole forward pass in the kernels' memory. Every stage gets its place
+ * in one arena (runtime.ts), the weights are copied in once, and each step
+ * is one job whose tasks write straight into the next stage's rows:
+ * `linear_task` for the projections (with bias, ReLU and, for the logits,
+ * the softmax fused in) and `attention_task` for the heads. Nothing is
+ * copied between steps, and the arena's pages are reused from one pass to
+ * the next.
+ *
+ * The stages are either copied out into one new buffer, or, for callers
+ * that run pass after pass and read each one before the next (training and
+ * the benchmark), returned as views into the arena that stay valid until
+ * the next forward pass through the kernels.
+ */
+import { Parameters } from '../parameters';
+import { attentionNeedsReadableLoops, runAttention } from './attentionKernel';
+import { JOB_ADDRESS, KERNEL_IDS, KernelRuntime, kernelRuntime, releaseKernelRuntime } from './runtime';
+
+/** Every stage's numbers; `input` is embeddings plus positions, when the model has positions. */
+export interface KernelStages {
+  readonly embeddings: Float32Array; // [T, d]
+  readonly positions?: Float32Array; // [T, d]
+  readonly queries: Float32Array; // [T, d]
+  readonly keys: Float32Array; // [T, d]
+  readonly values: Float32Array; // [T, d]
+  readonly scores: Float32Array; // [h, T, T]
+  readonly weights: Float32Array; // [h, T, T]
+  readonly context: Float32Array; // [T, d]
+  readonly attention: Float32Array; // [T, d]
+  readonly residual: Float32Array; // [T, d]
+  readonly hidden: Float32Array; // [T, d_ff]
+  readonly feedForward: Float32Array; // [T, d]
+  readonly output: Float32Array; // [T, d]
+  readonly logits: Float32Array; // [T, V]
+  readonly probabilities: Float32Array; // [T, V]
+}
+
+type ArenaName = keyof KernelStages | 'input';
+
+/** A right-hand matrix in the kernels' memory, as `gemm` reads it. */
+interface RightOperand {
+  readonly address: number;
+  readonly rowBytes: number;
+  readonly stripBytes: number;
+}
+
+/**
+ * Right-hand matrices wider than this are packed into strips of 8 columns,
+ * so that a strip's rows lie together; narrower ones are read in place.
+ */
+const PACK_MIN_COLUMNS = 256;
+/** Maximum rows per task of a projection. */
+const MAX_ROWS_PER_TASK = 64;
+/** Maximum bytes of output per task, so that a task's rows stay in the L2 cache. */
+const MAX_TASK_BYTES = 1 << 19;
+/**
+ * After a pass whose stages were copied out, an arena larger than this is
+ * given back by discarding the kernels' memory, so that one long run does
+ * not keep hundreds of megabytes in an editor's process.
+ */
+const KEEP_ARENA_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Runs the forward pass on `ids` (already checked against the vocabulary)
+ * through the kernels. `positions` holds the [T, d] position vectors, if the
+ * model has them. Returns undefined, for the readable path to run instead,
+ * where the kernels are unavailable, their memory cannot hold the pass, or
+ * the kernels cannot reproduce the readable loops on these numbers.
+ */
+export function wasmForward(
+  ids: readonly number[],
+  parameters: Parameters,
+  heads: number,
+  causalMask: boolean,
+  positions: Float32Array | undefined,
+  reuseArena: boolean,
+): KernelStages | undefined {
+  const runtime = kernelRuntime();
+  const T = ids.length;
+  const [V, d] = parameters.embeddings.shape;
+  const dFF = parameters.w1.shape[1];
+  if (runtime === undefined || T === 0 || d === 0 || dFF === 0 || V === 0 || d % heads !== 0) {
+    return undefined;
+  }
+
+  // Each stage's offset in floats from the arena's start, 16-byte aligned.
+  const sizes: [ArenaName, number][] = [
+    ['embeddings', T * d],
+    ...(positions === undefined
+      ? []
+      : ([
+          ['positions', T * d],
+          ['input', T * d],
+        ] as [ArenaName, number][])),
+    ['queries', T * d],
+    ['keys', T * d],
+    ['values', T * d],
+    ['scores', heads * T * T],
+    ['weights', heads * T * T],
+    ['context', T * d],
+    ['attention', T * d],
+    ['residual', T * d],
+    ['hidden', T * dFF],
+    ['feedForward', T * d],
+    ['output', T * d],
+    ['logits', T * V],
+    ['probabilities', T * V],
+  ];
+  const offsets = new Map<ArenaName, number>();
+  let arenaFloats = 0;
+  for (const [name, length] of sizes) {
+    offsets.set(name, arenaFloats);
+    arenaFloats += Math.ceil(length / 4) * 4;
+  }
+  const base = runtime.reserveArena(arenaFloats * 4);
+  if (base === undefined) {
+    return undefined;
+  }
+  /** Byte address of a stage. */
+  const at = (name: ArenaName): number => base + (offsets.get(name) ?? 0) * 4;
+
+  // The weights, after the arena.
+  const wq = loadRight(runtime, parameters.queryWeight.data, d, d);
+  const wk = loadRight(runtime, parameters.keyWeight.data, d, d);
+  const wv = loadRight(runtime, parameters.valueWeight.data, d, d);
+  const wo = loadRight(runtime, parameters.outputWeight.data, d, d);
+  const w1 = loadRight(runtime, parameters.w1.data, d, dFF);
+  const w2 = loadRight(runtime, parameters.w2.data, dFF, d);
+  const wVocabulary = loadRight(runtime, parameters.vocabularyWeight.data, d, V);
+  const b1 = loadVector(runtime, parameters.b1.data);
+  const b2 = loadVector(runtime, parameters.b2.data);
+  const bVocabulary = loadVector(runtime, parameters.vocabularyBias.data);
+  if (
+    wq === undefined ||
+    wk === undefined ||
+    wv === undefined ||
+    wo === undefined ||
+    w1 === undefined ||
+    w2 === undefined ||
+    wVocabulary === undefined ||
+    b1 === undefined ||
+    b2 === undefined ||
+    bVocabulary === undefined
+  ) {
+    return undefined;
+  }
+
+  // 1. Embedding rows, plus the position vectors.
+  const floats = runtime.floats;
+  const table = parameters.embeddings.data;
+  const embeddings = at('embeddings') >> 2;
+  for (let t = 0; t < T; t++) {
+    floats.set(table.subarray(ids[t] * d, ids[t] * d + d), embeddings + t * d);
+  }
+  let input = at('embeddings');
+  if (positions !== undefined) {
+    floats.set(positions, at('positions') >> 2);
+    input = at('input');
+    addInto(runtime, input, at('embeddings'), at('positions'), T * d);
+  }
+
+  // 2. Attention and its residual connection.
+  const projected =
+    linear(runtime, input, d, wq, d, T, at('queries')) &&
+    linear(runtime, input, d, wk, d, T, at('keys')) &&
+    linear(runtime, input, d, wv, d, T, at('values'));
+  if (!projected) {
+    return undefined;
+  }
+  const values = floats.subarray(at('values') >> 2, (at('values') >> 2) + T * d);
+  if (attentionNeedsReadableLoops(values, d, causalMask)) {
+    return undefined;
+  }
+  const attended =
+    runAttention(
+      runtime,
+      {
+        queries: at('queries'),
+        keys: at('keys'),
+        values: at('values'),
+        scores: at('scores'),
+        weights: at('weights'),
+        context: at('context'),
+      },
+      T,
+      d,
+      heads,
+      causalMask,
+    ) && linear(runtime, at('context'), d, wo, d, T, at('attention'));
+  if (!attended) {
+    return undefined;
+  }
+  addInto(runtime, at('residual'), input, at('attention'), T * d);
+
+  // 3. Feed-forward, ReLU and both biases fused into the products.
+  const fed =
+    linear(runtime, at('residual'), d, w1, dFF, T, at('hidden'), { bias: b1, relu: true }) &&
+    linear(runtime, at('hidden'), dFF, w2, d, T, at('feedForward'), { bias: b2 });
+  if (!fed) {
+    return undefined;
+  }
+  addInto(runtime, at('output'), at('residual'), at('feedForward'), T * d);
+
+  // 4 and 5. Logits with their bias, and each row's softmax, in one job.
+  const projectedToVocabulary = linear(runtime, at('output'), d, wVocabulary, V, T, at('logits'), {
+    bias: bVocabulary,
+    probabilities: at('probabilities'),
+  });
+  if (!projectedToVocabulary) {
+    return undefined;
+  }
+
+  // Views into the arena, or into one copy of it.
+  const shared = reuseArena && runtime.sharedMemory;
+  const source = shared
+    ? runtime.floats.subarray(base >> 2, (base >> 2) + arenaFloats)
+    : runtime.floats.slice(base >> 2, (base >> 2) + arenaFloats);
+  if (!shared && arenaFloats * 4 > KEEP_ARENA_BYTES) {
+    releaseKernelRuntime();
+  }
+  const stages: Partial<Record<ArenaName, Float32Array>> = {};
+  for (const [name, length] of sizes) {
+    const offset = offsets.get(name) ?? 0;
+    stages[name] = source.subarray(offset, offset + length);
+  }
+  delete stages.input;
+  return stages as KernelStages;
+}
+
+/** Copies the k×m matrix `data` into the kernels' memory, packed if it is wide. */
+function loadRight(
+  runtime: KernelRuntime,
+  data: Float32Array,
+  k: number,
+  m: number,
+): RightOperand | undefined {
+  const address = runtime.allocate(k * m * 4);
+  if (address === undefined) {
+    return undefined;
+  }
+  runtime.floats.set(data.subarray(0, k * m), address >> 2);
+  if (m < PACK_MIN_COLUMNS) {
+    return { address, rowBytes: m * 4, stripBytes: 32 };
+  }
+  const packed = runtime.allocate(Math.ceil(m / 8) * k * 32);
+  if (packed === undefined) {
+    return undefined;
+  }
+  runtime.exports.pack_strips(address, m, k, m, packed, k);
+  return { address: packed, rowBytes: 32, stripBytes: k * 32 };
+}
+
+function loadVector(runtime: KernelRuntime, data: Float32Array): number | undefined {
+  const address = runtime.allocate(data.length * 4);
+  if (address !== undefined) {
+    runtime.floats.set(data, address >> 2);
+  }
+  return address;
+}
+
+/** Writes x + y into `out`, `count` floats at byte addresses in the kernels' memory. */
+function addInto(runtime: KernelRuntime, out: number, x: number, y: number, count: number): void {
+  runtime.floats.copyWithin(out >> 2, x >> 2, (x >> 2) + count);
+  // Arena entries are whole vectors of 4 floats, so the kernel's last vector stays inside.
+  runtime.exports.add(out, y, count);
+}
+
+interface LinearOptions {
+  /** Byte address of the bias, added to every row. */
+  readonly bias?: number;
+  readonly relu?: boolean;
+  /** Byte address of a [n, m] matrix for each row's softmax. */
+  readonly probabilities?: number;
+}
+
+/** Runs C = A B (+ bias, ReLU, softmax) for A [n, k] at `a` into C [n, m] at `c`. */
+function linear(
+  runtime: KernelRuntime,
+  a: number,
+  k: number,
+  b: RightOperand,
+  m: number,
+  n: number,
+  c: number,
+  options: LinearOptions = {},
+): boolean {
+  const rowsPerTask = Math.max(
+    1,
+    Math.min(MAX_ROWS_PER_TASK, Math.floor(MAX_TASK_BYTES / (m * 4)), Math.ceil(n / 8)),
+  );
+  const ints = runtime.ints;
+  const job = JOB_ADDRESS >> 2;
+  ints[job] = a;
+  ints[job + 1] = k;
+  ints[job + 2] = b.address;
+  ints[job + 3] = b.rowBytes;
+  ints[job + 4] = b.stripBytes;
+  ints[job + 5] = k;
+  ints[job + 6] = c;
+  ints[job + 7] = m;
+  ints[job + 8] = n;
+  ints[job + 9] = m;
+  ints[job + 10] = rowsPerTask;
+  ints[job + 11] = options.bias ?? 0;
+  ints[job + 12] = options.relu === true ? 1 : 0;
+  ints[job + 13] = options.probabilities ?? 0;
+  ints[job + 14] = m;
+  return runtime.run({
+    kernel: KERNEL_IDS.linear,
+    tasks: Math.ceil(n / rowsPerTask),
+    slotBytes: 0,
+    work: n * k * m,
+    copyOut: () => undefined,
+  });
+}
