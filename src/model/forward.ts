@@ -7,7 +7,7 @@
  */
 import { selfAttention } from './attention';
 import { feedForward } from './feedForward';
-import { wasmForward } from './kernels/forwardKernel';
+import { KernelStages, wasmForward } from './kernels/forwardKernel';
 import { add, addBiasInPlace, matmul } from './matrix';
 import { Parameters } from './parameters';
 import { PositionEncoding, positionVectors } from './positions';
@@ -62,14 +62,15 @@ export function forward(
   options: ForwardOptions = {},
 ): Trace {
   const [vocabularySize, d] = matrixSize(parameters.embeddings, 'embedding table');
-  ids.forEach((id, t) => {
+  const T = ids.length;
+  for (let t = 0; t < T; t++) {
+    const id = ids[t];
     if (!Number.isInteger(id) || id < 0 || id >= vocabularySize) {
       throw new RangeError(
         `token id ${id} at position ${t} is outside the vocabulary of ${vocabularySize}`,
       );
     }
-  });
-  const T = ids.length;
+  }
   const positions = positionVectors(positionEncoding, T, d, parameters.positions); // [T, d]
 
   // The kernels run the same steps as below, in their own memory.
@@ -82,26 +83,16 @@ export function forward(
     options.reuseMemory === true,
   );
   if (fast !== undefined) {
-    const matrix = (data: Float32Array, columns: number): Tensor => ({ shape: [T, columns], data });
-    const stage = (name: Exclude<StageName, 'scores' | 'weights'>): Tensor =>
-      matrix(fast[name], fast[name].length / Math.max(1, T));
-    return {
-      embeddings: stage('embeddings'),
-      ...(positions === undefined ? {} : { positions }),
-      queries: stage('queries'),
-      keys: stage('keys'),
-      values: stage('values'),
-      scores: { shape: [heads, T, T], data: fast.scores },
-      weights: { shape: [heads, T, T], data: fast.weights },
-      context: stage('context'),
-      attention: stage('attention'),
-      residual: stage('residual'),
-      hidden: stage('hidden'),
-      feedForward: stage('feedForward'),
-      output: stage('output'),
-      logits: stage('logits'),
-      probabilities: stage('probabilities'),
-    };
+    // Views into the kernels' memory come back as the same object each pass, and so does their trace.
+    const known = tracesOfViews.get(fast);
+    if (known !== undefined) {
+      return known;
+    }
+    const trace = kernelTrace(fast, T, heads);
+    if (options.reuseMemory === true) {
+      tracesOfViews.set(fast, trace);
+    }
+    return trace;
   }
 
   // 1. Embedding: look up one row per token.
@@ -143,6 +134,33 @@ export function forward(
     output,
     logits,
     probabilities: { shape: [T, vocabularySize], data: probabilities },
+  };
+}
+
+const tracesOfViews = new WeakMap<KernelStages, Trace>();
+
+/** Wraps the kernels' stages of T tokens in tensors. */
+function kernelTrace(stages: KernelStages, T: number, heads: number): Trace {
+  const matrix = (data: Float32Array): Tensor => ({
+    shape: [T, T === 0 ? 0 : data.length / T],
+    data,
+  });
+  return {
+    embeddings: matrix(stages.embeddings),
+    ...(stages.positions === undefined ? {} : { positions: matrix(stages.positions) }),
+    queries: matrix(stages.queries),
+    keys: matrix(stages.keys),
+    values: matrix(stages.values),
+    scores: { shape: [heads, T, T], data: stages.scores },
+    weights: { shape: [heads, T, T], data: stages.weights },
+    context: matrix(stages.context),
+    attention: matrix(stages.attention),
+    residual: matrix(stages.residual),
+    hidden: matrix(stages.hidden),
+    feedForward: matrix(stages.feedForward),
+    output: matrix(stages.output),
+    logits: matrix(stages.logits),
+    probabilities: matrix(stages.probabilities),
   };
 }
 

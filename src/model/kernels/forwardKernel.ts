@@ -14,7 +14,13 @@
  */
 import { Parameters } from '../parameters';
 import { attentionNeedsReadableLoops, runAttention } from './attentionKernel';
-import { JOB_ADDRESS, KERNEL_IDS, KernelRuntime, kernelRuntime, releaseKernelRuntime } from './runtime';
+import {
+  JOB_ADDRESS,
+  KERNEL_IDS,
+  KernelRuntime,
+  kernelRuntime,
+  releaseKernelRuntime,
+} from './runtime';
 
 /** Every stage's numbers; `input` is embeddings plus positions, when the model has positions. */
 export interface KernelStages {
@@ -52,7 +58,7 @@ const PACK_MIN_COLUMNS = 256;
 /** Maximum rows per task of a projection. */
 const MAX_ROWS_PER_TASK = 64;
 /** Maximum bytes of output per task, so that a task's rows stay in the L2 cache. */
-const MAX_TASK_BYTES = 1 << 19;
+const MAX_TASK_BYTES = 1 << 18;
 /**
  * After a pass whose stages were copied out, an arena larger than this is
  * given back by discarding the kernels' memory, so that one long run does
@@ -83,41 +89,12 @@ export function wasmForward(
     return undefined;
   }
 
-  // Each stage's offset in floats from the arena's start, 16-byte aligned.
-  const sizes: [ArenaName, number][] = [
-    ['embeddings', T * d],
-    ...(positions === undefined
-      ? []
-      : ([
-          ['positions', T * d],
-          ['input', T * d],
-        ] as [ArenaName, number][])),
-    ['queries', T * d],
-    ['keys', T * d],
-    ['values', T * d],
-    ['scores', heads * T * T],
-    ['weights', heads * T * T],
-    ['context', T * d],
-    ['attention', T * d],
-    ['residual', T * d],
-    ['hidden', T * dFF],
-    ['feedForward', T * d],
-    ['output', T * d],
-    ['logits', T * V],
-    ['probabilities', T * V],
-  ];
-  const offsets = new Map<ArenaName, number>();
-  let arenaFloats = 0;
-  for (const [name, length] of sizes) {
-    offsets.set(name, arenaFloats);
-    arenaFloats += Math.ceil(length / 4) * 4;
-  }
-  const base = runtime.reserveArena(arenaFloats * 4);
+  const layout = arenaLayout(T, d, dFF, V, heads, positions !== undefined);
+  const base = runtime.reserveArena(layout.floats * 4);
   if (base === undefined) {
     return undefined;
   }
-  /** Byte address of a stage. */
-  const at = (name: ArenaName): number => base + (offsets.get(name) ?? 0) * 4;
+  const at = stageAddresses(layout, base);
 
   // The weights, after the arena.
   const wq = loadRight(runtime, parameters.queryWeight.data, d, d);
@@ -148,79 +125,161 @@ export function wasmForward(
   // 1. Embedding rows, plus the position vectors.
   const floats = runtime.floats;
   const table = parameters.embeddings.data;
-  const embeddings = at('embeddings') >> 2;
-  for (let t = 0; t < T; t++) {
-    floats.set(table.subarray(ids[t] * d, ids[t] * d + d), embeddings + t * d);
+  for (let t = 0, row = at.embeddings >> 2; t < T; t++, row += d) {
+    // Short rows are copied in a loop, which saves creating a subarray per row.
+    const from = ids[t] * d;
+    if (d < 32) {
+      for (let j = 0; j < d; j++) {
+        floats[row + j] = table[from + j];
+      }
+    } else {
+      floats.set(table.subarray(from, from + d), row);
+    }
   }
-  let input = at('embeddings');
+  let input = at.embeddings;
   if (positions !== undefined) {
-    floats.set(positions, at('positions') >> 2);
-    input = at('input');
-    addInto(runtime, input, at('embeddings'), at('positions'), T * d);
+    floats.set(positions, at.positions >> 2);
+    input = at.input;
+    addInto(runtime, input, at.embeddings, at.positions, T * d);
   }
 
   // 2. Attention and its residual connection.
   const projected =
-    linear(runtime, input, d, wq, d, T, at('queries')) &&
-    linear(runtime, input, d, wk, d, T, at('keys')) &&
-    linear(runtime, input, d, wv, d, T, at('values'));
+    linear(runtime, input, d, wq, d, T, at.queries) &&
+    linear(runtime, input, d, wk, d, T, at.keys) &&
+    linear(runtime, input, d, wv, d, T, at.values);
   if (!projected) {
     return undefined;
   }
-  const values = floats.subarray(at('values') >> 2, (at('values') >> 2) + T * d);
+  const values = floats.subarray(at.values >> 2, (at.values >> 2) + T * d);
   if (attentionNeedsReadableLoops(values, d, causalMask)) {
     return undefined;
   }
   const attended =
-    runAttention(
-      runtime,
-      {
-        queries: at('queries'),
-        keys: at('keys'),
-        values: at('values'),
-        scores: at('scores'),
-        weights: at('weights'),
-        context: at('context'),
-      },
-      T,
-      d,
-      heads,
-      causalMask,
-    ) && linear(runtime, at('context'), d, wo, d, T, at('attention'));
+    runAttention(runtime, at, T, d, heads, causalMask) &&
+    linear(runtime, at.context, d, wo, d, T, at.attention);
   if (!attended) {
     return undefined;
   }
-  addInto(runtime, at('residual'), input, at('attention'), T * d);
+  addInto(runtime, at.residual, input, at.attention, T * d);
 
   // 3. Feed-forward, ReLU and both biases fused into the products.
   const fed =
-    linear(runtime, at('residual'), d, w1, dFF, T, at('hidden'), { bias: b1, relu: true }) &&
-    linear(runtime, at('hidden'), dFF, w2, d, T, at('feedForward'), { bias: b2 });
+    linear(runtime, at.residual, d, w1, dFF, T, at.hidden, { bias: b1, relu: true }) &&
+    linear(runtime, at.hidden, dFF, w2, d, T, at.feedForward, { bias: b2 });
   if (!fed) {
     return undefined;
   }
-  addInto(runtime, at('output'), at('residual'), at('feedForward'), T * d);
+  addInto(runtime, at.output, at.residual, at.feedForward, T * d);
 
   // 4 and 5. Logits with their bias, and each row's softmax, in one job.
-  const projectedToVocabulary = linear(runtime, at('output'), d, wVocabulary, V, T, at('logits'), {
+  const projectedToVocabulary = linear(runtime, at.output, d, wVocabulary, V, T, at.logits, {
     bias: bVocabulary,
-    probabilities: at('probabilities'),
+    probabilities: at.probabilities,
   });
   if (!projectedToVocabulary) {
     return undefined;
   }
 
   // Views into the arena, or into one copy of it.
-  const shared = reuseArena && runtime.sharedMemory;
-  const source = shared
-    ? runtime.floats.subarray(base >> 2, (base >> 2) + arenaFloats)
-    : runtime.floats.slice(base >> 2, (base >> 2) + arenaFloats);
-  if (!shared && arenaFloats * 4 > KEEP_ARENA_BYTES) {
+  if (reuseArena && runtime.sharedMemory) {
+    const floats = runtime.floats;
+    if (
+      lastViews?.layout !== layout ||
+      lastViews.base !== base ||
+      lastViews.buffer !== floats.buffer
+    ) {
+      const views = stageViews(layout, floats, base >> 2);
+      lastViews = { layout, base, buffer: floats.buffer, views };
+    }
+    return lastViews.views;
+  }
+  const copy = runtime.floats.slice(base >> 2, (base >> 2) + layout.floats);
+  if (layout.floats * 4 > KEEP_ARENA_BYTES) {
     releaseKernelRuntime();
   }
-  const stages: Partial<Record<ArenaName, Float32Array>> = {};
+  return stageViews(layout, copy, 0);
+}
+
+/** Where each stage lies in the arena, in floats from its start. */
+interface ArenaLayout {
+  /** T, d, d_ff, V, heads and 1 or 0 for positions. */
+  readonly sizesKey: readonly number[];
+  readonly sizes: readonly (readonly [ArenaName, number])[];
+  readonly offsets: Readonly<Record<ArenaName, number>>;
+  readonly floats: number;
+}
+
+let lastLayout: ArenaLayout | undefined;
+/** The byte addresses of the latest pass's stages. */
+let lastAddresses: { layout: ArenaLayout; base: number; at: Record<ArenaName, number> } | undefined;
+/** The views of the latest pass that kept its stages in the arena. */
+let lastViews:
+  { layout: ArenaLayout; base: number; buffer: ArrayBufferLike; views: KernelStages } | undefined;
+
+/** Returns the arena's layout for these sizes; the same object as last time for the same sizes. */
+function arenaLayout(
+  T: number,
+  d: number,
+  dFF: number,
+  V: number,
+  heads: number,
+  hasPositions: boolean,
+): ArenaLayout {
+  const sizesKey = [T, d, dFF, V, heads, hasPositions ? 1 : 0];
+  if (lastLayout?.sizesKey.every((size, i) => size === sizesKey[i])) {
+    return lastLayout;
+  }
+  const sizes: [ArenaName, number][] = [
+    ['embeddings', T * d],
+    ...(hasPositions
+      ? ([
+          ['positions', T * d],
+          ['input', T * d],
+        ] as [ArenaName, number][])
+      : []),
+    ['queries', T * d],
+    ['keys', T * d],
+    ['values', T * d],
+    ['scores', heads * T * T],
+    ['weights', heads * T * T],
+    ['context', T * d],
+    ['attention', T * d],
+    ['residual', T * d],
+    ['hidden', T * dFF],
+    ['feedForward', T * d],
+    ['output', T * d],
+    ['logits', T * V],
+    ['probabilities', T * V],
+  ];
+  // Every stage starts 16-byte aligned, so whole vectors of 4 floats stay inside it.
+  const offsets: Partial<Record<ArenaName, number>> = {};
+  let floats = 0;
   for (const [name, length] of sizes) {
-    const offset = offsets.get(name) ?? 0;
+    offsets[name] = floats;
+    floats += Math.ceil(length / 4) * 4;
+  }
+  lastLayout = { sizesKey, sizes, offsets: offsets as Record<ArenaName, number>, floats };
+  return lastLayout;
+}
+
+/** Returns every stage's byte address for an arena at `base`. */
+function stageAddresses(layout: ArenaLayout, base: number): Record<ArenaName, number> {
+  if (lastAddresses?.layout !== layout || lastAddresses.base !== base) {
+    const at: Partial<Record<ArenaName, number>> = {};
+    for (const [name] of layout.sizes) {
+      at[name] = base + layout.offsets[name] * 4;
+    }
+    lastAddresses = { layout, base, at: at as Record<ArenaName, number> };
+  }
+  return lastAddresses.at;
+}
+
+/** Returns views of every stage in `source`, whose index `start` is the arena's start. */
+function stageViews(layout: ArenaLayout, source: Float32Array, start: number): KernelStages {
+  const stages: Partial<Record<ArenaName, Float32Array>> = {};
+  for (const [name, length] of layout.sizes) {
+    const offset = start + layout.offsets[name];
     stages[name] = source.subarray(offset, offset + length);
   }
   delete stages.input;
@@ -238,7 +297,7 @@ function loadRight(
   if (address === undefined) {
     return undefined;
   }
-  runtime.floats.set(data.subarray(0, k * m), address >> 2);
+  runtime.floats.set(data.length === k * m ? data : data.subarray(0, k * m), address >> 2);
   if (m < PACK_MIN_COLUMNS) {
     return { address, rowBytes: m * 4, stripBytes: 32 };
   }
@@ -284,9 +343,10 @@ function linear(
   c: number,
   options: LinearOptions = {},
 ): boolean {
+  // Whole blocks of 4 rows, as the product computes them, and 8 or more tasks.
   const rowsPerTask = Math.max(
-    1,
-    Math.min(MAX_ROWS_PER_TASK, Math.floor(MAX_TASK_BYTES / (m * 4)), Math.ceil(n / 8)),
+    4,
+    Math.min(MAX_ROWS_PER_TASK, Math.floor(MAX_TASK_BYTES / (m * 16)) * 4, Math.ceil(n / 32) * 4),
   );
   const ints = runtime.ints;
   const job = JOB_ADDRESS >> 2;

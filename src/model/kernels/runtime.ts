@@ -15,13 +15,7 @@
  * TINY_LLM_KERNELS=reference. Every caller then falls back to the readable
  * kernels. TINY_LLM_THREADS=1 keeps every job on the calling thread.
  */
-import {
-  HelperThread,
-  JOB_ADDRESS,
-  KernelId,
-  runTasks,
-  startHelperThread,
-} from './helperThread';
+import { HelperThread, JOB_ADDRESS, KernelId, runTasks, startHelperThread } from './helperThread';
 import * as binary from './wasmBinary';
 
 export { JOB_ADDRESS, KERNEL_IDS } from './helperThread';
