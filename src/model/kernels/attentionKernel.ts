@@ -27,7 +27,7 @@ export interface AttentionAddresses {
 }
 
 /** Maximum rows of one head per task. */
-const MAX_ROWS_PER_TASK = 32;
+const MAX_ROWS_PER_TASK = 16;
 
 /**
  * Computes what the readable loops of attention.ts compute, from queries,
