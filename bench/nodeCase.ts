@@ -113,11 +113,8 @@ function trainingStep(config: BenchConfig, parameters: Parameters): () => void {
       const inputs = window.slice(0, config.tokens);
       const targets = window.slice(1);
       const trace = forward(inputs, parameters, model.heads, true, 'none', { reuseMemory: true });
-      const { dLogits } = crossEntropy(trace.logits, targets);
-      const gradients = backward(inputs, trace, dLogits, parameters, model);
-      for (const name of PARAMETER_NAMES) {
-        accumulate(total[name].data, gradients[name].data);
-      }
+      const { dLogits } = crossEntropy(trace.logits, targets, trace.probabilities);
+      backward(inputs, trace, dLogits, parameters, model, total);
     }
     // The loss is the mean over the batch, so its gradient is the mean of the windows'.
     for (const name of PARAMETER_NAMES) {

@@ -26,6 +26,40 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return fast === undefined ? referenceMatmul(a, b) : { shape: [n, m], data: fast };
 }
 
+/**
+ * Returns `a @ b^T` for `a` of shape [n, k] and `b` of shape [m, k], without
+ * building the transpose: the kernel packs B's rows as columns.
+ */
+export function matmulTransposed(a: Tensor, b: Tensor): Tensor {
+  const [n, k] = matrixSize(a, 'left operand');
+  const [m, kb] = matrixSize(b, 'right operand');
+  if (k !== kb) {
+    throw new RangeError(
+      `cannot multiply ${n}×${k} by the transpose of ${m}×${kb}: inner sizes differ`,
+    );
+  }
+  const fast = wasmMatmul(a.data, b.data, n, k, m, true);
+  return fast === undefined ? referenceMatmulTransposed(a, b) : { shape: [n, m], data: fast };
+}
+
+/** Returns `a @ b^T` like `matmulTransposed`, always through the readable loops. */
+export function referenceMatmulTransposed(a: Tensor, b: Tensor): Tensor {
+  const [n, k] = matrixSize(a, 'left operand');
+  const [m] = matrixSize(b, 'right operand');
+  const out = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      // Row i of a and row j of b are both contiguous.
+      let sum = 0;
+      for (let p = 0; p < k; p++) {
+        sum += a.data[i * k + p] * b.data[j * k + p];
+      }
+      out[i * m + j] = sum;
+    }
+  }
+  return { shape: [n, m], data: out };
+}
+
 /** Returns `a @ b` like `matmul`, always through the readable loops. */
 export function referenceMatmul(a: Tensor, b: Tensor): Tensor {
   const [n, k, m] = productSize(a, b);

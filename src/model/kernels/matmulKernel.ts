@@ -16,9 +16,10 @@ const MAX_SLOT_BYTES = 1 << 19;
 export const STAGING_FLOATS = 1 << 16;
 
 /**
- * Returns `a @ b` for row-major `a` [n, k] and `b` [k, m], or undefined when
- * the WebAssembly kernels are unavailable or their memory cannot hold the
- * operands. Sums are accumulated in float32.
+ * Returns `a @ b` for row-major `a` [n, k] and `b` [k, m], or `a @ b^T` for
+ * `b` [m, k] when `transposeB` is true, or undefined when the WebAssembly
+ * kernels are unavailable or their memory cannot hold the operands. Sums
+ * are accumulated in float32.
  */
 export function wasmMatmul(
   a: Float32Array,
@@ -26,6 +27,7 @@ export function wasmMatmul(
   n: number,
   k: number,
   m: number,
+  transposeB = false,
 ): Float32Array | undefined {
   const runtime = kernelRuntime();
   if (runtime === undefined) {
@@ -45,18 +47,28 @@ export function wasmMatmul(
   // The kernel computes rows in fours, so A gets 3 spare rows.
   const aAddress = runtime.allocate((n + 3) * k * 4);
   const packed = runtime.allocate(strips * k * 32);
-  // B is copied in through a small staging block, a few rows at a time, and packed from there.
-  const stagingRows = Math.max(1, Math.min(k, Math.floor(STAGING_FLOATS / m)));
-  const staging = runtime.allocate(stagingRows * m * 4);
+  // B is copied in through a small staging block, a few rows at a time, and
+  // packed from there. For B^T, row j of B is column j of B^T, and whole
+  // strips of 8 rows are packed at a time.
+  const stagingRows = transposeB
+    ? Math.max(8, Math.floor(STAGING_FLOATS / k / 8) * 8)
+    : Math.max(1, Math.min(k, Math.floor(STAGING_FLOATS / m)));
+  const staging = runtime.allocate(stagingRows * (transposeB ? k : m) * 4);
   if (aAddress === undefined || packed === undefined || staging === undefined) {
     return undefined;
   }
   const floats = runtime.floats;
   floats.set(a.length === n * k ? a : a.subarray(0, n * k), aAddress >> 2);
-  for (let first = 0; first < k; first += stagingRows) {
-    const rows = Math.min(stagingRows, k - first);
-    floats.set(b.subarray(first * m, (first + rows) * m), staging >> 2);
-    runtime.exports.pack_strips(staging, m, rows, m, packed + first * 32, k);
+  const bRows = transposeB ? m : k;
+  for (let first = 0; first < bRows; first += stagingRows) {
+    const rows = Math.min(stagingRows, bRows - first);
+    if (transposeB) {
+      floats.set(b.subarray(first * k, (first + rows) * k), staging >> 2);
+      runtime.exports.pack_transposed(staging, k, rows, k, packed + (first / 8) * k * 32, 1);
+    } else {
+      floats.set(b.subarray(first * m, (first + rows) * m), staging >> 2);
+      runtime.exports.pack_strips(staging, m, rows, m, packed + first * 32, k);
+    }
   }
 
   const ints = runtime.ints;

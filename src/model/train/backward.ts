@@ -7,11 +7,11 @@
  */
 import { ModelConfig } from '../config';
 import { Trace } from '../forward';
-import { add, matmul } from '../matrix';
+import { add, matmul, matmulTransposed } from '../matrix';
 import { PARAMETER_NAMES, ParameterName, Parameters } from '../parameters';
 import { Tensor, matrixSize, zeros } from '../tensor';
 import { attentionBackward } from './attentionBackward';
-import { columnSums, transpose } from './tensorOps';
+import { accumulate, columnSums, transpose } from './tensorOps';
 
 /** One gradient per parameter group, each with its parameter's shape. */
 export type Gradients = Record<ParameterName, Tensor>;
@@ -27,16 +27,19 @@ export function zeroGradients(parameters: Parameters): Gradients {
 
 /**
  * Returns the gradient of the loss with respect to every parameter, given
- * `dLogits` = dLoss/dL and the forward pass `trace` of token `ids`.
+ * `dLogits` = dLoss/dL and the forward pass `trace` of token `ids`. With
+ * `sum`, it adds the gradients into `sum` and returns it, which saves a
+ * zeroed gradient per call when a batch's gradients are summed.
  */
 export function backward(
   ids: readonly number[],
   trace: Trace,
   dLogits: Tensor,
   parameters: Parameters,
-  config: Pick<ModelConfig, 'heads' | 'causalMask' | 'positions'>,
+  config: Pick<ModelConfig, 'heads' | 'positions'>,
+  sum?: Gradients,
 ): Gradients {
-  const gradients = zeroGradients(parameters);
+  const gradients = sum ?? zeroGradients(parameters);
 
   // 4. Vocabulary projection: L = Y W_out + b_out.
   const vocabulary = linearBackward(dLogits, trace.output, parameters.vocabularyWeight);
@@ -49,14 +52,7 @@ export function backward(
   // 2. R = X + attention: again both branches get dR.
   const x =
     trace.positions === undefined ? trace.embeddings : add(trace.embeddings, trace.positions);
-  const attention = attentionBackward(
-    dResidual,
-    x,
-    trace,
-    parameters,
-    config.heads,
-    config.causalMask,
-  );
+  const attention = attentionBackward(dResidual, x, trace, parameters, config.heads);
   const dInput = add(dResidual, attention.input); // [T, d]
 
   // 1. X = E[ids] + P: scatter each row of dX back to its token and position.
@@ -65,8 +61,7 @@ export function backward(
     positionsBackward(dInput, gradients.positions);
   }
 
-  return {
-    ...gradients,
+  const dense: Omit<Gradients, 'embeddings' | 'positions'> = {
     vocabularyWeight: vocabulary.weight,
     vocabularyBias: vocabulary.bias,
     w1: ff.w1,
@@ -78,6 +73,13 @@ export function backward(
     valueWeight: attention.valueWeight,
     outputWeight: attention.outputWeight,
   };
+  if (sum === undefined) {
+    return { ...gradients, ...dense };
+  }
+  for (const [name, gradient] of Object.entries(dense) as [ParameterName, Tensor][]) {
+    accumulate(sum[name].data, gradient.data);
+  }
+  return sum;
 }
 
 /**
@@ -92,7 +94,7 @@ export function linearBackward(
   return {
     weight: matmul(transpose(input), dOut), // [n, m]
     bias: columnSums(dOut), // [m]
-    input: matmul(dOut, transpose(weight)), // [T, n]
+    input: matmulTransposed(dOut, weight), // [T, n]
   };
 }
 

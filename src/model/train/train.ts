@@ -126,7 +126,7 @@ export function trainModel(
       const trace = forward(inputs, parameters, config.heads, config.causalMask, config.positions, {
         reuseMemory: true,
       });
-      const { loss, dLogits } = crossEntropy(trace.logits, targets);
+      const { loss, dLogits } = crossEntropy(trace.logits, targets, trace.probabilities);
       step++;
 
       if (step === 1) {

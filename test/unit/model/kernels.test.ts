@@ -12,13 +12,16 @@ import {
   add,
   addBias,
   matmul,
+  matmulTransposed,
   referenceAdd,
   referenceAddBias,
   referenceMatmul,
+  referenceMatmulTransposed,
   referenceRelu,
   relu,
 } from '../../../src/model/matrix';
 import { initParameters } from '../../../src/model/parameters';
+import { transpose } from '../../../src/model/train/tensorOps';
 import { Tensor } from '../../../src/model/tensor';
 import { STAGE_TOLERANCE, assertClose } from '../fixtures';
 import { randomMatrix } from './kernelsRandom';
@@ -57,6 +60,17 @@ describe('kernels: matmul', () => {
       const readable = referenceMatmul(a, b);
       assert.deepEqual([...fast.shape], [n, m]);
       assertClose(fast.data, readable.data, STAGE_TOLERANCE, 'product');
+    });
+  }
+
+  for (const [n, k, m] of shapes.slice(3)) {
+    it(`multiplies by the transpose like the readable loops for ${n}×${k} by (${m}×${k})^T`, () => {
+      const a = randomMatrix(n, k, `ta${n}.${k}.${m}`);
+      const b = randomMatrix(m, k, `tb${n}.${k}.${m}`, 1 / Math.sqrt(k));
+      const fast = matmulTransposed(a, b);
+      assert.deepEqual([...fast.shape], [n, m]);
+      assertClose(fast.data, referenceMatmulTransposed(a, b).data, STAGE_TOLERANCE, 'product');
+      assertClose(fast.data, referenceMatmul(a, transpose(b)).data, STAGE_TOLERANCE, 'product');
     });
   }
 

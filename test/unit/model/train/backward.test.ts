@@ -8,9 +8,14 @@ import { ModelConfig } from '../../../../src/model/config';
 import { forward } from '../../../../src/model/forward';
 import { PARAMETER_NAMES, initParameters } from '../../../../src/model/parameters';
 import { tokenize } from '../../../../src/model/tokenizer';
-import { backward } from '../../../../src/model/train/backward';
+import {
+  headsBackward,
+  referenceHeadsBackward,
+} from '../../../../src/model/train/attentionBackward';
+import { backward, zeroGradients } from '../../../../src/model/train/backward';
 import { crossEntropy } from '../../../../src/model/train/loss';
 import { buildTrainedVocabulary, encodeWords } from '../../../../src/model/train/trainedModel';
+import { assertClose } from '../../fixtures';
 import { float64Loss, toFloat64 } from './float64Loss';
 
 /** Step of the central difference (L(p + h) - L(p - h)) / 2h. */
@@ -114,6 +119,37 @@ describe('backward', () => {
           assert.ok(largest > 1e-4, `${group}: largest finite difference is only ${largest}`);
         });
       }
+
+      it('heads backward as products agrees with the readable loops', () => {
+        const dContext = {
+          shape: trace.context.shape,
+          data: trace.residual.data.map((x) => x * 0.3),
+        };
+        const fast = headsBackward(dContext, trace, config.heads);
+        const readable = referenceHeadsBackward(dContext, trace, config.heads, config.causalMask);
+        assertClose(fast.dQueries.data, readable.dQueries.data, 1e-6, 'dQ');
+        assertClose(fast.dKeys.data, readable.dKeys.data, 1e-6, 'dK');
+        assertClose(fast.dValues.data, readable.dValues.data, 1e-6, 'dV');
+      });
     });
   }
+
+  it('adds into a sum the gradients it returns alone', () => {
+    const config = CASES[0].config;
+    const parameters = initParameters(config, vocabulary.length);
+    const windows = [ids.slice(0, 6), ids.slice(1, 7)];
+    const sum = zeroGradients(parameters);
+    const separate = windows.map((window) => {
+      const inputs = window.slice(0, 5);
+      const trace = forward(inputs, parameters, config.heads, config.causalMask, config.positions);
+      const { dLogits } = crossEntropy(trace.logits, window.slice(1));
+      const alone = backward(inputs, trace, dLogits, parameters, config);
+      assert.equal(backward(inputs, trace, dLogits, parameters, config, sum), sum);
+      return alone;
+    });
+    for (const group of PARAMETER_NAMES) {
+      const expected = separate[0][group].data.map((x, i) => x + separate[1][group].data[i]);
+      assertClose(sum[group].data, expected, 1e-6, group);
+    }
+  });
 });

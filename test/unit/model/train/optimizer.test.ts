@@ -4,7 +4,9 @@ import { DEFAULT_CONFIG } from '../../../../src/model/config';
 import { initParameters } from '../../../../src/model/parameters';
 import { Adam } from '../../../../src/model/train/adam';
 import { zeroGradients } from '../../../../src/model/train/backward';
+import { softmaxRow } from '../../../../src/model/softmax';
 import { crossEntropy } from '../../../../src/model/train/loss';
+import { assertClose } from '../../fixtures';
 import { planWindows } from '../../../../src/model/train/windows';
 
 describe('crossEntropy', () => {
@@ -27,6 +29,27 @@ describe('crossEntropy', () => {
     );
     assert.equal(loss, Math.fround(1e30));
     assert.ok(dLogits.data.every((value) => Number.isFinite(value)));
+  });
+
+  it('reads the same loss and gradient from the forward pass probabilities', () => {
+    const logits = {
+      shape: [3, 5],
+      data: Float32Array.of(1, -2, 0.5, 3, 0, 0, 0, 0, 0, 0, -1, 4, 2, 2, 1),
+    };
+    const probabilities = new Float32Array(15);
+    for (let t = 0; t < 3; t++) {
+      softmaxRow(logits.data, probabilities, t * 5, 5);
+    }
+    const exact = crossEntropy(logits, [3, 0, 4]);
+    const read = crossEntropy(logits, [3, 0, 4], { shape: [3, 5], data: probabilities });
+    assert.ok(Math.abs(read.loss - exact.loss) < 1e-6, `loss ${read.loss} against ${exact.loss}`);
+    assertClose(read.dLogits.data, exact.dLogits.data, 1e-7, 'dLogits');
+  });
+
+  it('takes the loss from the logits where the probability underflows', () => {
+    const logits = { shape: [1, 2], data: Float32Array.of(0, -200) };
+    const { loss } = crossEntropy(logits, [1], { shape: [1, 2], data: Float32Array.of(1, 0) });
+    assert.ok(Math.abs(loss - 200) < 1e-9, `loss ${loss}`);
   });
 
   it('rejects a target outside the vocabulary', () => {
