@@ -17,7 +17,7 @@ export interface AttentionTrace {
   readonly queries: Tensor; // [T, d]
   readonly keys: Tensor; // [T, d]
   readonly values: Tensor; // [T, d]
-  /** Scaled scores, masked entries included. */
+  /** Scaled scores; under the causal mask, entry (i, j) with j > i is -Infinity. */
   readonly scores: Tensor; // [h, T, T]
   readonly weights: Tensor; // [h, T, T]
   /** The heads' blended values side by side, before the output projection. */
@@ -84,9 +84,13 @@ export function referenceAttentionHeads(
     const column = head * dHead;
     const block = head * T * T;
 
-    // Scores: S = Q_h K_h^T / sqrt(d_head).
+    // Scores: S = Q_h K_h^T / sqrt(d_head), and -Infinity where the mask hides key j from query i.
     for (let i = 0; i < T; i++) {
       for (let j = 0; j < T; j++) {
+        if (causalMask && j > i) {
+          scores[block + i * T + j] = -Infinity;
+          continue;
+        }
         let dot = 0;
         for (let c = 0; c < dHead; c++) {
           dot += q[i * d + column + c] * k[j * d + column + c];

@@ -7,9 +7,14 @@ import { ModelConfig } from './config';
 import { STAGE_NAMES, StageName } from './forward';
 import { Candidate, ModelRun, ModelToken } from './run';
 
+/**
+ * A stage's numbers. JSON has no infinities or NaN, so those are written as
+ * the strings "Infinity", "-Infinity" and "NaN": the masked scores of the
+ * causal mask are "-Infinity".
+ */
 export interface StageJson {
   readonly shape: number[];
-  readonly data: number[];
+  readonly data: (number | string)[];
 }
 
 export interface RunJson {
@@ -28,11 +33,11 @@ export function runToJson(run: ModelRun): RunJson {
   const stages = {} as RunJson['stages'];
   for (const name of STAGE_NAMES) {
     const tensor = run.trace[name];
-    stages[name] = { shape: [...tensor.shape], data: Array.from(tensor.data) };
+    stages[name] = { shape: [...tensor.shape], data: jsonNumbers(tensor.data) };
   }
   if (run.trace.positions !== undefined) {
     const { shape, data } = run.trace.positions;
-    stages.positions = { shape: [...shape], data: Array.from(data) };
+    stages.positions = { shape: [...shape], data: jsonNumbers(data) };
   }
   return {
     config: run.config,
@@ -43,4 +48,9 @@ export function runToJson(run: ModelRun): RunJson {
     topCandidates: run.topCandidates,
     stages,
   };
+}
+
+/** Returns `data` as JSON values, with non-finite numbers as strings. */
+function jsonNumbers(data: Float32Array): (number | string)[] {
+  return Array.from(data, (value) => (Number.isFinite(value) ? value : String(value)));
 }

@@ -131,8 +131,8 @@ export const UNTRAINED_NOTICE =
 
 export const CAUSAL_MASK_NOTE =
   'The causal mask is on: a token may look only at itself and earlier tokens, because when the ' +
-  'model predicts the next word, the later words do not exist yet. Masked cells show “–” and get ' +
-  'weight 0.';
+  'model predicts the next word, the later words do not exist yet. A masked score is −∞, which ' +
+  'softmax turns into weight 0; the tables show masked cells as “–”.';
 
 export const NO_MASK_NOTE =
   'The causal mask is off (tinyLlm.causalMask): every token may look at every other token, ' +

@@ -253,15 +253,15 @@ def head_columns(k, d_head):
     return slice(k * d_head, (k + 1) * d_head)
 
 
-def attention_scores(queries, keys, heads):
-    """Compute S[k] = Q_k K_k^T / sqrt(d_head) for every head k."""
+def attention_scores(queries, keys, heads, mask):
+    """Compute S[k] = Q_k K_k^T / sqrt(d_head) for every head k, -inf where mask[i, j]."""
     length, d = queries.shape
     d_head = d // heads
     scores = np.empty((heads, length, length), dtype=np.float64)  # [h, T, T]
     for k in range(heads):
         q = as_float64(queries[:, head_columns(k, d_head)])  # [T, d_head]
         key = as_float64(keys[:, head_columns(k, d_head)])  # [T, d_head]
-        scores[k] = q @ key.T / math.sqrt(d_head)  # [T, T]
+        scores[k] = np.where(mask, -np.inf, q @ key.T / math.sqrt(d_head))  # [T, T]
     return as_float32(scores)
 
 
@@ -341,7 +341,7 @@ def forward(text, config):
     queries = linear(block_input, parameters["queryWeight"])  # [T, d]
     keys = linear(block_input, parameters["keyWeight"])  # [T, d]
     values = linear(block_input, parameters["valueWeight"])  # [T, d]
-    scores = attention_scores(queries, keys, heads)  # [h, T, T]
+    scores = attention_scores(queries, keys, heads, mask)  # [h, T, T]
     weights = attention_weights(scores, mask)  # [h, T, T]
     context = attention_context(weights, values)  # [T, d]
     attention = linear(context, parameters["outputWeight"])  # [T, d]

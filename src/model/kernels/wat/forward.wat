@@ -105,7 +105,9 @@
 
   ;; Runs task `task` of an attention job: head task / tasks_per_head, rows
   ;; i0 = (task % tasks_per_head) * rows_per_task onwards. Scores and
-  ;; weights are [h, T, T] matrices, Q, V and the context [T, d]. The job
+  ;; weights are [h, T, T] matrices, Q, V and the context [T, d]. Under the
+  ;; causal mask, entry (i, j) with j > i of the scores is -inf and of the
+  ;; weights 0. The job
   ;; record at `job` holds i32s: Q, T, d, d_head, causal (0 or 1), scale K^T
   ;; packed per head, V packed per head, rows_per_task, tasks_per_head, the
   ;; context, the scores and the weights.
@@ -137,7 +139,9 @@
     (local.set $scores (i32.add (i32.load offset=40 (local.get $job)) (local.get $block)))
     (local.set $weights (i32.add (i32.load offset=44 (local.get $job)) (local.get $block)))
 
-    ;; Scores: Q_h (scale K_h)^T for the block's rows, every column.
+    ;; Scores: Q_h (scale K_h)^T for the block's rows. Under the causal mask
+    ;; the columns past the block's last row are masked for every row of it,
+    ;; so the product stops there and the masked entries become -inf.
     (call $gemm
       (i32.add (i32.load (local.get $job))
         (i32.shl
@@ -154,7 +158,19 @@
       (local.get $scores)
       (local.get $T)
       (local.get $rows)
-      (local.get $T))
+      (select (i32.add (local.get $i0) (local.get $rows)) (local.get $T) (local.get $causal)))
+    (if (local.get $causal)
+      (then
+        (block $done
+          (loop $mask_loop
+            (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+            (call $fill_masked
+              (i32.add (local.get $scores) (i32.mul (local.get $r) (local.get $row_bytes)))
+              (i32.add (i32.add (local.get $i0) (local.get $r)) (i32.const 1))
+              (local.get $T))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $mask_loop)))
+        (local.set $r (i32.const 0))))
 
     ;; Weights: softmax of each row; with the causal mask row i sees 0 .. i.
     (block $done
@@ -203,4 +219,29 @@
           (local.get $d_head))
         (local.set $r (i32.add (local.get $r) (i32.const 4)))
         (br $context_loop))))
+
+  ;; Sets entries from .. end - 1 of the row at `row` to -inf.
+  (func $fill_masked (param $row i32) (param $from i32) (param $end i32)
+    (local $j i32)
+    (local.set $j (local.get $from))
+    (block $done
+      (loop $head
+        (br_if $done (i32.eqz (i32.and (local.get $j) (i32.const 3))))
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (f32.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $head)))
+    (block $done
+      (loop $vectors
+        (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $end)))
+        (v128.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))
+          (f32x4.splat (f32.const -inf)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vectors)))
+    (block $done
+      (loop $tail
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (f32.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))) (f32.const -inf))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $tail))))
 )
