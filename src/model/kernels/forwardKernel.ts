@@ -14,6 +14,7 @@
  */
 import { Parameters } from '../parameters';
 import { attentionNeedsReadableLoops, runAttention } from './attentionKernel';
+import { packRight } from './matmulKernel';
 import {
   JOB_ADDRESS,
   KERNEL_IDS,
@@ -293,20 +294,16 @@ function loadRight(
   k: number,
   m: number,
 ): RightOperand | undefined {
+  if (m >= PACK_MIN_COLUMNS) {
+    const packed = packRight(runtime, data, k, m, false);
+    return packed === undefined ? undefined : { address: packed, rowBytes: 32, stripBytes: k * 32 };
+  }
   const address = runtime.allocate(k * m * 4);
   if (address === undefined) {
     return undefined;
   }
   runtime.floats.set(data.length === k * m ? data : data.subarray(0, k * m), address >> 2);
-  if (m < PACK_MIN_COLUMNS) {
-    return { address, rowBytes: m * 4, stripBytes: 32 };
-  }
-  const packed = runtime.allocate(Math.ceil(m / 8) * k * 32);
-  if (packed === undefined) {
-    return undefined;
-  }
-  runtime.exports.pack_strips(address, m, k, m, packed, k);
-  return { address: packed, rowBytes: 32, stripBytes: k * 32 };
+  return { address, rowBytes: m * 4, stripBytes: 32 };
 }
 
 function loadVector(runtime: KernelRuntime, data: Float32Array): number | undefined {
@@ -346,7 +343,7 @@ function linear(
   // Whole blocks of 4 rows, as the product computes them, and 8 or more tasks.
   const rowsPerTask = Math.max(
     4,
-    Math.min(MAX_ROWS_PER_TASK, Math.floor(MAX_TASK_BYTES / (m * 16)) * 4, Math.ceil(n / 32) * 4),
+    Math.min(MAX_ROWS_PER_TASK, Math.floor(MAX_TASK_BYTES / (m * 16)) * 4, Math.ceil(n / 128) * 4),
   );
   const ints = runtime.ints;
   const job = JOB_ADDRESS >> 2;

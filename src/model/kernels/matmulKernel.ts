@@ -6,7 +6,7 @@
  */
 import { copyRows } from './copyRows';
 import { allocateOverwritten } from './outputArrays';
-import { JOB_ADDRESS, KERNEL_IDS, kernelRuntime } from './runtime';
+import { JOB_ADDRESS, KERNEL_IDS, KernelRuntime, kernelRuntime } from './runtime';
 
 /** Maximum rows of C per task. */
 const MAX_ROWS_PER_TASK = 64;
@@ -46,30 +46,11 @@ export function wasmMatmul(
   runtime.reset();
   // The kernel computes rows in fours, so A gets 3 spare rows.
   const aAddress = runtime.allocate((n + 3) * k * 4);
-  const packed = runtime.allocate(strips * k * 32);
-  // B is copied in through a small staging block, a few rows at a time, and
-  // packed from there. For B^T, row j of B is column j of B^T, and whole
-  // strips of 8 rows are packed at a time.
-  const stagingRows = transposeB
-    ? Math.max(8, Math.floor(STAGING_FLOATS / k / 8) * 8)
-    : Math.max(1, Math.min(k, Math.floor(STAGING_FLOATS / m)));
-  const staging = runtime.allocate(stagingRows * (transposeB ? k : m) * 4);
-  if (aAddress === undefined || packed === undefined || staging === undefined) {
+  const packed = packRight(runtime, b, k, m, transposeB);
+  if (aAddress === undefined || packed === undefined) {
     return undefined;
   }
-  const floats = runtime.floats;
-  floats.set(a.length === n * k ? a : a.subarray(0, n * k), aAddress >> 2);
-  const bRows = transposeB ? m : k;
-  for (let first = 0; first < bRows; first += stagingRows) {
-    const rows = Math.min(stagingRows, bRows - first);
-    if (transposeB) {
-      floats.set(b.subarray(first * k, (first + rows) * k), staging >> 2);
-      runtime.exports.pack_transposed(staging, k, rows, k, packed + (first / 8) * k * 32, 1);
-    } else {
-      floats.set(b.subarray(first * m, (first + rows) * m), staging >> 2);
-      runtime.exports.pack_strips(staging, m, rows, m, packed + first * 32, k);
-    }
-  }
+  runtime.floats.set(a.length === n * k ? a : a.subarray(0, n * k), aAddress >> 2);
 
   const ints = runtime.ints;
   const job = JOB_ADDRESS >> 2;
@@ -93,6 +74,45 @@ export function wasmMatmul(
     },
   });
   return completed ? out : undefined;
+}
+
+/**
+ * Copies B [k, m] (or B^T, from `b` [m, k], when `transposed`) into the
+ * kernels' memory packed into strips of 8 columns, as `gemm` reads them
+ * with 32-byte rows. Returns its byte address, or undefined when the memory
+ * cannot hold it. B is copied in through a small staging block, a few rows
+ * at a time, and packed from there. For B^T, row j of B is column j of
+ * B^T, and whole strips of 8 rows are packed at a time.
+ */
+export function packRight(
+  runtime: KernelRuntime,
+  b: Float32Array,
+  k: number,
+  m: number,
+  transposed: boolean,
+): number | undefined {
+  const packed = runtime.allocate(Math.ceil(m / 8) * k * 32);
+  const stagingRows = transposed
+    ? Math.max(8, Math.floor(STAGING_FLOATS / k / 8) * 8)
+    : Math.max(1, Math.min(k, Math.floor(STAGING_FLOATS / m)));
+  const staging = runtime.allocate(stagingRows * (transposed ? k : m) * 4);
+  if (packed === undefined || staging === undefined) {
+    return undefined;
+  }
+  const floats = runtime.floats;
+  const rowsOfB = transposed ? m : k;
+  for (let first = 0; first < rowsOfB; first += stagingRows) {
+    const rows = Math.min(stagingRows, rowsOfB - first);
+    if (transposed) {
+      floats.set(b.subarray(first * k, (first + rows) * k), staging >> 2);
+      runtime.exports.pack_transposed(staging, k, rows, k, packed + (first / 8) * k * 32, 1);
+    } else {
+      floats.set(b.subarray(first * m, (first + rows) * m), staging >> 2);
+      runtime.exports.pack_strips(staging, m, rows, m, packed + first * 32, k);
+    }
+  }
+  runtime.rewind(staging);
+  return packed;
 }
 
 function roundUpTo4(value: number): number {

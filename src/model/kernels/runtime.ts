@@ -236,6 +236,13 @@ export class KernelRuntime {
     return address;
   }
 
+  /** Frees the allocation at `address` and every later one. */
+  rewind(address: number): void {
+    if (address >= this.scratchStart && address < this.next) {
+      this.next = address;
+    }
+  }
+
   /**
    * Runs every task of `job`, whose record the caller wrote at JOB_ADDRESS.
    * Allocates the output slots, so call it after the operands' allocations.
