@@ -30,6 +30,9 @@ export class InspectorPanel implements vscode.Disposable {
 
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
+  private disposed = false;
+  /** A run that waits to be posted; see postSoon. */
+  private waitingRun: InspectorRun | undefined;
   /** The latest training progress, sent again when the webview reloads. */
   private training: TrainingProgress | undefined;
   /** Target file of the next heatmap the webview sends, set by an export command. */
@@ -104,7 +107,8 @@ export class InspectorPanel implements vscode.Disposable {
 
   private sendHeatmapRequest(): void {
     const format = this.unsentHeatmapFormat;
-    if (format === undefined) {
+    // A waiting run goes first, so that the heatmap is the new run's; postSoon sends the request after it.
+    if (format === undefined || this.waitingRun !== undefined) {
       return;
     }
     this.unsentHeatmapFormat = undefined;
@@ -128,7 +132,7 @@ export class InspectorPanel implements vscode.Disposable {
           this.ready = false;
         }
       }),
-      store.onDidChange((run) => this.post(run)),
+      store.onDidChange((run) => this.postSoon(run)),
     );
   }
 
@@ -220,6 +224,30 @@ export class InspectorPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Posts `inspectorRun` on a later turn of the event loop. The status bar
+   * item sends its new text on the next turn, so the window receives the
+   * predicted word before the run, which takes longer to draw. Runs added
+   * meanwhile replace the waiting one.
+   */
+  private postSoon(inspectorRun: InspectorRun): void {
+    const scheduled = this.waitingRun !== undefined;
+    this.waitingRun = inspectorRun;
+    if (scheduled) {
+      return;
+    }
+    setTimeout(() => {
+      const run = this.waitingRun;
+      this.waitingRun = undefined;
+      if (run !== undefined && !this.disposed) {
+        this.post(run);
+        if (this.ready) {
+          this.sendHeatmapRequest();
+        }
+      }
+    }, 0);
+  }
+
   private post(inspectorRun: InspectorRun): void {
     if (!this.ready) {
       return;
@@ -248,6 +276,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (InspectorPanel.current === this) {
       InspectorPanel.current = undefined;
     }

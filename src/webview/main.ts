@@ -123,6 +123,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     return;
   }
   if (message.type === 'exportHeatmap') {
+    // The heatmap is of the newest run, drawn now if it still waits for a paint.
+    drawPending();
     void exportHeatmap(message.format);
     return;
   }
@@ -131,12 +133,41 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     return;
   }
   const { inspectorRun } = message;
-  // A run older than the one on screen arrived late; the newer one stays.
-  if (current !== undefined && inspectorRun.sequence < current.inspectorRun.sequence) {
+  // A run older than the one on screen, or than the one waiting, arrived late; the newer one stays.
+  const newest = pending ?? current;
+  if (newest !== undefined && inspectorRun.sequence < newest.inspectorRun.sequence) {
     return;
   }
-  draw({ inspectorRun, view: current?.view ?? { head: savedHead } });
+  drawAfterPaint({ inspectorRun, view: current?.view ?? { head: savedHead } });
 });
+
+let pending: Shown | undefined;
+
+/**
+ * Draws `state` once the browser has painted. The panel shares its thread
+ * with the editor's window, and drawing a long run takes a few hundred
+ * milliseconds, so the window first paints what changed with it, such as
+ * the predicted word in the status bar. Runs that arrive meanwhile replace
+ * the waiting one.
+ */
+function drawAfterPaint(state: Shown): void {
+  const scheduled = pending !== undefined;
+  pending = state;
+  if (scheduled) {
+    return;
+  }
+  // A frame callback runs just before the paint, and a task queued from it just after.
+  requestAnimationFrame(() => setTimeout(drawPending));
+}
+
+/** Draws the run that waits for a paint, if there is one. */
+function drawPending(): void {
+  const next = pending;
+  pending = undefined;
+  if (next !== undefined) {
+    draw({ ...next, view: current?.view ?? next.view });
+  }
+}
 
 // The host sends the latest run in reply to `ready`; a restored panel keeps its head.
 const saved = vscode.getState() as Partial<SavedInspectorState> | undefined | null;
