@@ -62,10 +62,13 @@ const MAX_ROWS_PER_TASK = 64;
 const MAX_TASK_BYTES = 1 << 18;
 /**
  * After a pass whose stages were copied out, an arena larger than this is
- * given back by discarding the kernels' memory, so that one long run does
- * not keep hundreds of megabytes in an editor's process.
+ * given back, by discarding the kernels' memory, once no pass has run for
+ * RELEASE_AFTER_MS: one long run then does not keep hundreds of megabytes
+ * in an editor's process, and runs in a row still reuse the memory.
  */
 const KEEP_ARENA_BYTES = 64 * 1024 * 1024;
+const RELEASE_AFTER_MS = 20_000;
+let releaseTimer: ReturnType<typeof setTimeout> | undefined;
 
 /**
  * Runs the forward pass on `ids` (already checked against the vocabulary)
@@ -196,8 +199,17 @@ export function wasmForward(
     return lastViews.views;
   }
   const copy = runtime.floats.slice(base >> 2, (base >> 2) + layout.floats);
+  if (releaseTimer !== undefined) {
+    clearTimeout(releaseTimer);
+    releaseTimer = undefined;
+  }
   if (layout.floats * 4 > KEEP_ARENA_BYTES) {
-    releaseKernelRuntime();
+    releaseTimer = setTimeout(() => {
+      releaseTimer = undefined;
+      releaseKernelRuntime();
+    }, RELEASE_AFTER_MS);
+    // In Node the timer does not keep the process alive.
+    (releaseTimer as { unref?: () => void }).unref?.();
   }
   return stageViews(layout, copy, 0);
 }
