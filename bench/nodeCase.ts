@@ -13,7 +13,7 @@
  */
 import { DEFAULT_CONFIG, ModelConfig } from '../src/model/config';
 import { STAGE_NAMES, forward } from '../src/model/forward';
-import { useKernels } from '../src/model/kernels/runtime';
+import { kernelRuntime, useKernels } from '../src/model/kernels/runtime';
 import { PARAMETER_NAMES, Parameters, initParameters } from '../src/model/parameters';
 import { Adam } from '../src/model/train/adam';
 import { backward, zeroGradients } from '../src/model/train/backward';
@@ -160,9 +160,10 @@ function main(): void {
   const ms = timeCalls(run, SAMPLES[config.kind]);
 
   const flops = config.kind === 'forward' ? forwardFlops(config) : trainFlops(config);
+  const fused = kernelRuntime()?.fusedMultiplyAdd === true;
   const result: Record<string, string | number> = {
     name: config.name,
-    runtime: 'node',
+    runtime: fused ? 'node-relaxed-simd' : 'node',
     tokens: config.tokens * config.batch,
     vocab: config.vocab,
     d: config.d,

@@ -7,10 +7,15 @@
 // lines and the extension's activation time (bench/activation.js), and then
 // prints a Markdown table of times and ratios. Everything else goes to stderr.
 //
-// Usage: node bench/run.js [--compare] [--check] [NAME...]
-//   --check   add max_abs_diff: the largest difference of any forward stage
-//             between the WebAssembly kernels and the readable ones
-//   NAME      run only these configurations
+// Usage: node bench/run.js [--compare] [--check] [--relaxed-simd] [NAME...]
+//   --check         add max_abs_diff: the largest difference of any forward
+//                   stage between the WebAssembly kernels and the readable ones
+//   --relaxed-simd  run Node with --experimental-wasm-relaxed-simd, so that the
+//                   matrix product fuses its multiply-adds, as V8 11.4 and
+//                   later (Node 22, VS Code's Electron) do by default. Those
+//                   rows have runtime "node-relaxed-simd". --compare runs Node
+//                   both ways.
+//   NAME            run only these configurations
 // Environment: BENCH_NUMPY_PYTHON and BENCH_TORCH_PYTHON choose the Python
 // executables. By default numpy runs on `python3`, and PyTorch on the first
 // of `python3` and /usr/bin/python3 that imports torch.
@@ -102,7 +107,7 @@ function comparisonTable(nodeRows, otherRows) {
   for (const node of nodeRows) {
     const other = otherRows.find((row) => row.name === node.name);
     const cells = [
-      node.name,
+      node.runtime === 'node' ? node.name : `${node.name}, relaxed SIMD`,
       node.ms,
       other ? `${other.ms} (${other.runtime})` : 'not run',
       other ? (node.ms / other.ms).toFixed(3) : '',
@@ -137,13 +142,20 @@ async function main() {
       .join(' ')}\n`,
   );
 
+  const relaxed = ['--experimental-wasm-relaxed-simd'];
+  const nodeFlags = compare ? [[], relaxed] : args.includes('--relaxed-simd') ? [relaxed] : [[]];
   const nodeRows = [];
-  for (const config of selected) {
-    process.stderr.write(`node: ${config.name}\n`);
-    const caseArgs = ['--expose-gc', NODE_CASE, config.name, ...(check ? ['--check'] : [])];
-    for (const row of runJsonLines(process.execPath, caseArgs)) {
-      printRow(row);
-      nodeRows.push(row);
+  for (const flags of nodeFlags) {
+    for (const config of selected) {
+      process.stderr.write(`node ${flags.join(' ')}: ${config.name}\n`);
+      const caseArgs = [...flags, '--expose-gc', NODE_CASE, config.name];
+      for (const row of runJsonLines(process.execPath, [
+        ...caseArgs,
+        ...(check ? ['--check'] : []),
+      ])) {
+        printRow(row);
+        nodeRows.push(row);
+      }
     }
   }
   if (!compare) {

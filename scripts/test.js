@@ -3,6 +3,7 @@
 //   1. build              node esbuild.js
 //   2. type check         tsc -p tsconfig.json (into a fresh out/)
 //   3. unit               mocha on out/test/unit/**/*.test.js
+//   3b. unit-fma          the kernel tests again with relaxed SIMD turned on
 //   4. code-server        install code-server 4.100.3 into .cache/, or reuse it
 //   5. integration        the suite in code-server's extension host
 //   6. end-to-end         mocha on test/e2e/*.test.js (code-server + Chromium)
@@ -184,6 +185,16 @@ async function main() {
       },
     },
     { title: 'unit tests', run: () => runMochaLayer('unit', ['out/test/unit/**/*.test.js']) },
+    {
+      // Node 20's V8 accepts relaxed SIMD only with this flag; newer ones by default.
+      title: 'kernel unit tests with relaxed SIMD (fused multiply-add)',
+      run: () =>
+        runMochaLayer('unit-fma', [
+          '--node-option',
+          'experimental-wasm-relaxed-simd',
+          'out/test/unit/model/kernels*.test.js',
+        ]),
+    },
     {
       title: 'install code-server',
       run: () => runStep('code-server', ['scripts/code-server.js', 'install']),

@@ -14,6 +14,8 @@
  * chosen with `useKernels('reference')` or the environment variable
  * TINY_LLM_KERNELS=reference. Every caller then falls back to the readable
  * kernels. TINY_LLM_THREADS=1 keeps every job on the calling thread.
+ * Where the host accepts relaxed SIMD (V8 11.4 and later), the matrix
+ * product fuses its multiply-adds; TINY_LLM_FMA=0 turns that off.
  */
 import { HelperThread, JOB_ADDRESS, KernelId, runTasks, startHelperThread } from './helperThread';
 import * as binary from './wasmBinary';
@@ -75,17 +77,26 @@ export type KernelChoice = 'wasm' | 'reference';
 let choice: KernelChoice =
   globalThis.process?.env?.TINY_LLM_KERNELS === 'reference' ? 'reference' : 'wasm';
 let helperAllowed = globalThis.process?.env?.TINY_LLM_THREADS !== '1';
+let fusedAllowed = globalThis.process?.env?.TINY_LLM_FMA !== '0';
 let runtime: KernelRuntime | null | undefined;
 
 /**
  * Chooses the kernels the model uses from now on: 'wasm' (the default) or
  * 'reference', the readable TypeScript loops. `threads: false` keeps every
- * job on the calling thread.
+ * job on the calling thread. `fusedMultiplyAdd: false` keeps the matrix
+ * product on plain SIMD where relaxed SIMD is available; it applies to a
+ * runtime created afterwards.
  */
-export function useKernels(kernels: KernelChoice, options: { threads?: boolean } = {}): void {
+export function useKernels(
+  kernels: KernelChoice,
+  options: { threads?: boolean; fusedMultiplyAdd?: boolean } = {},
+): void {
   choice = kernels;
   if (options.threads !== undefined) {
     helperAllowed = options.threads;
+  }
+  if (options.fusedMultiplyAdd !== undefined) {
+    fusedAllowed = options.fusedMultiplyAdd;
   }
 }
 
@@ -125,6 +136,8 @@ export class KernelRuntime {
     private readonly memory: WebAssembly.Memory,
     private readonly modules: readonly WebAssembly.Module[],
     private readonly shared: boolean,
+    /** Whether the matrix product uses relaxed SIMD's fused multiply-add. */
+    readonly fusedMultiplyAdd: boolean,
   ) {
     this.floatView = new Float32Array(memory.buffer);
     this.intView = new Int32Array(memory.buffer);
@@ -159,10 +172,18 @@ export class KernelRuntime {
       if (typeof WebAssembly !== 'object' || !bytes.every((b) => WebAssembly.validate(b))) {
         return undefined; // no WebAssembly, or no SIMD
       }
+      // The product with fused multiply-adds, where the host has relaxed SIMD.
+      const fused = decodeBase64(
+        shared ? binary.GEMM_FUSED_SHARED_MEMORY : binary.GEMM_FUSED_PLAIN_MEMORY,
+      );
+      const fusedMultiplyAdd = fusedAllowed && WebAssembly.validate(fused);
+      if (fusedMultiplyAdd) {
+        bytes[0] = fused;
+      }
       const modules = bytes.map((b) => new WebAssembly.Module(b));
       const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
       const exports = instantiateKernels(modules, memory) as unknown as KernelExports;
-      return new KernelRuntime(exports, memory, modules, shared);
+      return new KernelRuntime(exports, memory, modules, shared, fusedMultiplyAdd);
     } catch {
       // A browser that refuses to compile synchronously on its main thread,
       // or a memory it cannot reserve: the readable kernels still work.

@@ -226,6 +226,22 @@ describe('kernels: choice', () => {
     }
   });
 
+  it('fuses multiply-adds exactly where V8 accepts relaxed SIMD', () => {
+    // V8 accepts relaxed SIMD from 11.4 on, and Node 20's V8 11.3 with a flag.
+    const [major, minor] = process.versions.v8.split('.').map(Number);
+    const accepted =
+      major > 11 ||
+      (major === 11 && minor >= 4) ||
+      process.execArgv.includes('--experimental-wasm-relaxed-simd');
+    assert.equal(KernelRuntime.create()?.fusedMultiplyAdd, accepted);
+    useKernels('wasm', { fusedMultiplyAdd: false });
+    try {
+      assert.equal(KernelRuntime.create()?.fusedMultiplyAdd, false);
+    } finally {
+      useKernels('wasm', { fusedMultiplyAdd: true });
+    }
+  });
+
   it('forward pass agrees across kernels', () => {
     const config = { ...DEFAULT_CONFIG, embeddingSize: 24, heads: 3, feedForwardSize: 40 };
     const parameters = initParameters(config, 37);

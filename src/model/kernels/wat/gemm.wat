@@ -1,8 +1,9 @@
 ;; Matrix multiplication C = A B in float32 with 128-bit SIMD.
 ;;
-;; B is first packed into strips of 8 columns: strip s holds B[p][8s .. 8s+7]
-;; for p = 0 .. k-1, contiguously, with columns past B's width filled with
-;; zeros. The kernel keeps a 4-row by 8-column block of C in 8 f32x4
+;; B is read in strips of 8 columns: strip s holds B[p][8s .. 8s+7] for
+;; p = 0 .. k-1. A wide B is first packed so that each strip lies
+;; contiguously, with columns past B's width filled with zeros; a narrow one
+;; is read in place. The kernel keeps a 4-row by 8-column block of C in 8 f32x4
 ;; accumulators and, for each p, adds A[i][p] times the strip's row p. With
 ;; the strip loop outside the row loop, one strip (k * 32 bytes) stays in the
 ;; L1 cache while every row of the task passes over it. In Node 20 on the
@@ -12,7 +13,10 @@
 ;;
 ;; Addresses are byte offsets into the memory that the JavaScript side
 ;; (src/model/kernels/runtime.ts) lays out. Sums are accumulated in float32,
-;; in order of increasing p.
+;; in order of increasing p. compile.js also builds this module with each
+;; multiply-add of the inner loop fused into relaxed SIMD's
+;; f32x4.relaxed_madd, for hosts that accept it; a fused multiply-add rounds
+;; once instead of twice.
 (module
   (import "env" "memory" (memory 1 16384 shared))
 
