@@ -8,19 +8,19 @@
 (module
   (import "env" "memory" (memory 1 16384 shared))
   (import "gemm" "gemm"
-    (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+    (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "softmax" "softmax_row"
     (func $softmax_row (param i32 i32 i32 i32)))
 
   ;; Runs task `task` of a projection C = A B + bias over rows
-  ;; task * rows_per_task onwards, then, if asked, ReLU in place and the
-  ;; softmax of each row into P. The job record at `job` holds i32s: A, lda,
-  ;; B, B's row bytes, B's strip bytes (as `gemm` reads them), k, C, ldc, n
-  ;; (rows of A), m (columns of C), rows_per_task, bias (0 for none), relu
-  ;; (0 or 1), P (0 for none) and P's row stride.
+  ;; task * rows_per_task onwards, with ReLU if asked (both inside the
+  ;; product), then, if asked, the softmax of each row into P. The job
+  ;; record at `job` holds i32s: A, lda, B, B's row bytes, B's strip bytes
+  ;; (as `gemm` reads them), k, C, ldc, n (rows of A), m (columns of C),
+  ;; rows_per_task, bias (0 for none), relu (0 or 1), P (0 for none) and
+  ;; P's row stride.
   (func (export "linear_task") (param $job i32) (param $task i32) (param $slot i32)
     (local $first i32) (local $rows i32) (local $m i32) (local $row i32) (local $r i32)
-    (local $bias i32) (local $j i32) (local $at i32) (local $x v128)
     (local.set $m (i32.load offset=36 (local.get $job)))
     (local.set $first (i32.mul (local.get $task) (i32.load offset=40 (local.get $job))))
     (local.set $rows (i32.sub (i32.load offset=32 (local.get $job)) (local.get $first)))
@@ -38,8 +38,9 @@
         (i32.shl (i32.mul (local.get $first) (i32.load offset=28 (local.get $job))) (i32.const 2)))
       (i32.load offset=28 (local.get $job))
       (local.get $rows)
-      (local.get $m))
-    (local.set $bias (i32.load offset=44 (local.get $job)))
+      (local.get $m)
+      (i32.load offset=44 (local.get $job))
+      (i32.load offset=48 (local.get $job)))
     (block $done
       (loop $row_loop
         (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
@@ -48,48 +49,6 @@
             (i32.shl
               (i32.mul (i32.add (local.get $first) (local.get $r)) (i32.load offset=28 (local.get $job)))
               (i32.const 2))))
-        (if (local.get $bias)
-          (then
-            (local.set $j (i32.const 0))
-            (block $bias_done
-              (loop $bias_vector
-                (br_if $bias_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $m)))
-                (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
-                (v128.store (local.get $at)
-                  (f32x4.add (v128.load (local.get $at))
-                    (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))
-                (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                (br $bias_vector)))
-            (block $bias_done
-              (loop $bias_tail
-                (br_if $bias_done (i32.ge_u (local.get $j) (local.get $m)))
-                (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
-                (f32.store (local.get $at)
-                  (f32.add (f32.load (local.get $at))
-                    (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $bias_tail)))))
-        (if (i32.load offset=48 (local.get $job))
-          (then
-            ;; max(0, x) as x where x > 0, else 0, so NaN becomes 0 as in relu().
-            (local.set $j (i32.const 0))
-            (block $relu_done
-              (loop $relu_vector
-                (br_if $relu_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $m)))
-                (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
-                (local.set $x (v128.load (local.get $at)))
-                (v128.store (local.get $at)
-                  (v128.and (local.get $x) (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0))))
-                (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                (br $relu_vector)))
-            (block $relu_done
-              (loop $relu_tail
-                (br_if $relu_done (i32.ge_u (local.get $j) (local.get $m)))
-                (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
-                (if (i32.eqz (f32.gt (f32.load (local.get $at)) (f32.const 0)))
-                  (then (f32.store (local.get $at) (f32.const 0))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $relu_tail)))))
         (if (i32.load offset=52 (local.get $job))
           (then
             (call $softmax_row
@@ -158,7 +117,9 @@
       (local.get $scores)
       (local.get $T)
       (local.get $rows)
-      (select (i32.add (local.get $i0) (local.get $rows)) (local.get $T) (local.get $causal)))
+      (select (i32.add (local.get $i0) (local.get $rows)) (local.get $T) (local.get $causal))
+      (i32.const 0)
+      (i32.const 0))
     (if (local.get $causal)
       (then
         (block $done
@@ -216,7 +177,9 @@
           (local.get $d)
           (select (i32.sub (local.get $rows) (local.get $r)) (i32.const 4)
             (i32.lt_u (i32.sub (local.get $rows) (local.get $r)) (i32.const 4)))
-          (local.get $d_head))
+          (local.get $d_head)
+          (i32.const 0)
+          (i32.const 0))
         (local.set $r (i32.add (local.get $r) (i32.const 4)))
         (br $context_loop))))
 
