@@ -2,14 +2,18 @@
  * Times one benchmark configuration in this process and prints one JSON line
  * to stdout. bench/run.js bundles this file with esbuild and runs it once per
  * configuration, each in a fresh process, so that `peak_mb` belongs to one
- * configuration. Usage: node out/bench/nodeCase.js NAME [--check]
+ * configuration. Usage: node out/bench/nodeCase.js NAME [--check] [--copy]
  *
  * A forward row times `forward()` of src/model/forward.ts, every stage
- * included. A training row times one step on `batch` windows of `tokens`
- * tokens: the forward pass, cross-entropy and backward pass of
- * src/model/train/ for each window, the gradients summed and divided by the
- * batch size, and one Adam update. `--check` also runs the readable kernels
- * and adds the largest difference of any forward stage, as `max_abs_diff`.
+ * included, with `reuseMemory`: the stages stay in the kernels' memory,
+ * which the next pass reuses, as in training. With `--copy` the stages are
+ * copied out into a new buffer each pass, as for the inspector, and the row
+ * has `"outputs": "copied"`. A training row times one step on `batch`
+ * windows of `tokens` tokens: the forward pass, cross-entropy from the
+ * forward pass's probabilities and backward pass of src/model/train/ for
+ * each window, the gradients summed and divided by the batch size, and one
+ * Adam update. `--check` also runs the readable kernels and adds the
+ * largest difference of any forward stage, as `max_abs_diff`.
  */
 import { DEFAULT_CONFIG, ModelConfig } from '../src/model/config';
 import { STAGE_NAMES, forward } from '../src/model/forward';
@@ -153,9 +157,10 @@ function main(): void {
   }
   const parameters = initParameters(modelConfig(config), config.vocab);
   const ids = tokenIds(config.tokens, config.vocab, 0);
+  const copy = process.argv.includes('--copy');
   const run =
     config.kind === 'forward'
-      ? () => void forward(ids, parameters, config.heads, true, 'none', { reuseMemory: true })
+      ? () => void forward(ids, parameters, config.heads, true, 'none', { reuseMemory: !copy })
       : trainingStep(config, parameters);
   const ms = timeCalls(run, SAMPLES[config.kind]);
 
@@ -173,6 +178,9 @@ function main(): void {
     gflops: Number((flops / ms / 1e6).toFixed(2)),
     peak_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
   };
+  if (copy && config.kind === 'forward') {
+    result.outputs = 'copied';
+  }
   if (config.kind === 'train') {
     result.seq = config.tokens;
     result.batch = config.batch;

@@ -7,9 +7,12 @@
 // lines and the extension's activation time (bench/activation.js), and then
 // prints a Markdown table of times and ratios. Everything else goes to stderr.
 //
-// Usage: node bench/run.js [--compare] [--check] [--relaxed-simd] [NAME...]
+// Usage: node bench/run.js [--compare] [--check] [--copy] [--relaxed-simd] [NAME...]
 //   --check         add max_abs_diff: the largest difference of any forward
 //                   stage between the WebAssembly kernels and the readable ones
+//   --copy          copy every forward pass's stages out of the kernels'
+//                   memory into a new buffer, as the inspector does, instead
+//                   of reusing that memory; those rows have "outputs": "copied"
 //   --relaxed-simd  run Node with --experimental-wasm-relaxed-simd, so that the
 //                   matrix product fuses its multiply-adds, as V8 11.4 and
 //                   later (Node 22, VS Code's Electron) do by default. Those
@@ -125,7 +128,8 @@ function comparisonTable(nodeRows, otherRows) {
 async function main() {
   const args = process.argv.slice(2);
   const compare = args.includes('--compare');
-  const check = args.includes('--check');
+  // Options that bench/nodeCase.ts reads.
+  const caseOptions = args.filter((arg) => arg === '--check' || arg === '--copy');
   const names = args.filter((arg) => !arg.startsWith('--'));
   const unknown = names.filter((name) => !configs.some((config) => config.name === name));
   if (unknown.length > 0) {
@@ -148,11 +152,8 @@ async function main() {
   for (const flags of nodeFlags) {
     for (const config of selected) {
       process.stderr.write(`node ${flags.join(' ')}: ${config.name}\n`);
-      const caseArgs = [...flags, '--expose-gc', NODE_CASE, config.name];
-      for (const row of runJsonLines(process.execPath, [
-        ...caseArgs,
-        ...(check ? ['--check'] : []),
-      ])) {
+      const caseArgs = [...flags, '--expose-gc', NODE_CASE, config.name, ...caseOptions];
+      for (const row of runJsonLines(process.execPath, caseArgs)) {
         printRow(row);
         nodeRows.push(row);
       }
