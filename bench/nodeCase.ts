@@ -9,10 +9,10 @@
  * which the next pass reuses, as in training. With `--copy` the stages are
  * copied out into a new buffer each pass, as for the inspector, and the row
  * has `"outputs": "copied"`. A training row times one step on `batch`
- * windows of `tokens` tokens: the forward pass, cross-entropy from the
- * forward pass's probabilities and backward pass of src/model/train/ for
- * each window, the gradients summed and divided by the batch size, and one
- * Adam update. `--check` also runs the readable kernels and adds the
+ * windows of `tokens` tokens. For each window it runs the forward pass,
+ * the cross-entropy from the forward pass's probabilities and the backward
+ * pass of src/model/train/. Then it divides the summed gradients by the
+ * batch size and applies one Adam update. `--check` also runs the readable kernels and adds the
  * largest difference of any forward stage, as `max_abs_diff`.
  */
 import { DEFAULT_CONFIG, ModelConfig } from '../src/model/config';

@@ -12,7 +12,7 @@
 //                   stage between the WebAssembly kernels and the readable ones
 //   --copy          copy every forward pass's stages out of the kernels'
 //                   memory into a new buffer, as the inspector does, instead
-//                   of reusing that memory; those rows have "outputs": "copied"
+//                   of reusing that memory. Those rows have "outputs": "copied".
 //   --relaxed-simd  run Node with --experimental-wasm-relaxed-simd, so that the
 //                   matrix product fuses its multiply-adds, as V8 11.4 and
 //                   later (Node 22, VS Code's Electron) do by default. Those

@@ -125,10 +125,9 @@ describe('long input in the inspector', function () {
   }
 
   /**
-   * Runs Predict with its keybinding. Returns the ms from the key press to
-   * the status bar showing `word`, as the page's own clock measured them:
-   * from the keydown event to the mutation that put the word in the status
-   * bar, and to the next frame after it, when the word is painted.
+   * Runs Predict with its keybinding and returns two times in ms, by the
+   * page's own clock. `changed` runs from the keydown event to the mutation
+   * that put `word` in the status bar, and `painted` to the frame after it.
    */
   async function timeStatusBarFromKeybinding(page, word) {
     const measured = page.evaluate(
@@ -142,10 +141,10 @@ describe('long input in the inspector', function () {
           };
           window.addEventListener('keydown', onKey, true);
           const observer = new MutationObserver(() => {
-            const shown = [...document.querySelectorAll('.statusbar-item')].some((item) =>
+            const wordShown = [...document.querySelectorAll('.statusbar-item')].some((item) =>
               item.textContent.includes(text),
             );
-            if (pressed !== undefined && shown) {
+            if (pressed !== undefined && wordShown) {
               const changed = performance.now();
               observer.disconnect();
               window.removeEventListener('keydown', onKey, true);

@@ -1,11 +1,11 @@
 /**
  * The whole forward pass in the kernels' memory. Every stage gets its place
- * in one arena (runtime.ts), the weights are copied in once, and each step
- * is one job whose tasks write straight into the next stage's rows:
- * `linear_task` for the projections (with bias, ReLU and, for the logits,
- * the softmax fused in) and `attention_task` for the heads. Nothing is
- * copied between steps, and the arena's pages are reused from one pass to
- * the next.
+ * in one arena (runtime.ts), and the weights are copied in once. Each step
+ * is one job whose tasks write straight into the next stage's rows.
+ * `linear_task` runs the projections, with the bias, ReLU and, for the
+ * logits, the softmax fused in, and `attention_task` runs the heads.
+ * Nothing is copied between steps, and the arena's pages are reused from
+ * one pass to the next.
  *
  * The stages are either copied out into one new buffer, or, for callers
  * that run pass after pass and read each one before the next (training and
@@ -72,7 +72,7 @@ let releaseTimer: ReturnType<typeof setTimeout> | undefined;
 
 /**
  * Runs the forward pass on `ids` (already checked against the vocabulary)
- * through the kernels. `positions` holds the [T, d] position vectors, if the
+ * through the kernels. `positions` contains the [T, d] position vectors, if the
  * model has them. Returns undefined, for the readable path to run instead,
  * where the kernels are unavailable, their memory cannot hold the pass, or
  * the kernels cannot reproduce the readable loops on these numbers.
@@ -214,7 +214,7 @@ export function wasmForward(
   return stageViews(layout, copy, 0);
 }
 
-/** Where each stage lies in the arena, in floats from its start. */
+/** Stage offsets in the arena, in floats from its start. */
 interface ArenaLayout {
   /** T, d, d_ff, V, heads and 1 or 0 for positions. */
   readonly sizesKey: readonly number[];

@@ -5,7 +5,7 @@
  *
  * Memory layout, in bytes: the control words that the two threads share at
  * 0, one job record at JOB_ADDRESS, from SCRATCH_ADDRESS on the arena that
- * holds the latest forward pass's stages (forwardKernel.ts), and after it
+ * contains the latest forward pass's stages (forwardKernel.ts), and after it
  * the current call's operands and output slots, allocated afresh by every
  * call.
  *
@@ -124,7 +124,7 @@ export class KernelRuntime {
   private floatView: Float32Array;
   private intView: Int32Array;
   private next = SCRATCH_ADDRESS;
-  /** Where scratch space starts: after the arena. */
+  /** Start of the scratch space, after the arena. */
   private scratchStart = SCRATCH_ADDRESS;
   private helper: HelperThread | undefined;
   private helperStarted = false;

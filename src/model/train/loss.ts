@@ -1,10 +1,10 @@
 /**
  * Softmax cross-entropy, the training loss of next-token prediction. Given
  * the forward pass's probabilities, it reads the loss and its gradient from
- * them and skips recomputing every exp; a row whose target's probability is
- * too small to trust in float32 still gets its loss from the logits, since
- * a probability that rounds to 0 would make the loss Infinity where the
- * exact value is finite.
+ * them and skips computing every exp again. A row whose target probability
+ * is too small to trust in float32 still takes its loss from the logits,
+ * because a probability that rounds to 0 would make the loss Infinity where
+ * the exact value is finite.
  */
 import { Tensor, matrixSize } from '../tensor';
 
@@ -19,7 +19,7 @@ export interface LossResult {
  * Below this, a float32 probability has lost too many digits to give
  * -log p; the loss of that row comes from the logits instead.
  */
-const SMALLEST_TRUSTED_PROBABILITY = 1e-30;
+const MIN_TRUSTED_PROBABILITY = 1e-30;
 
 /**
  * Returns the mean cross-entropy of `logits` [T, V] against `targets` (one
@@ -52,17 +52,15 @@ export function crossEntropy(
       );
     }
     const offset = t * V;
-    const given = probabilities?.data;
-    if (given !== undefined) {
+    const forwardProbabilities = probabilities?.data;
+    if (forwardProbabilities !== undefined) {
       for (let j = 0; j < V; j++) {
-        dLogits[offset + j] = given[offset + j] / T;
+        dLogits[offset + j] = forwardProbabilities[offset + j] / T;
       }
-      dLogits[offset + target] = (given[offset + target] - 1) / T;
-      const p = given[offset + target];
+      dLogits[offset + target] = (forwardProbabilities[offset + target] - 1) / T;
+      const p = forwardProbabilities[offset + target];
       total +=
-        p > SMALLEST_TRUSTED_PROBABILITY
-          ? -Math.log(p)
-          : logSumExpLoss(logits, offset, V, target, row);
+        p > MIN_TRUSTED_PROBABILITY ? -Math.log(p) : logSumExpLoss(logits, offset, V, target, row);
       continue;
     }
     total += logSumExpLoss(logits, offset, V, target, row);
