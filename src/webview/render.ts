@@ -243,6 +243,16 @@ function stageFacts(text: StageText, shapes: string): HTMLElement {
     element('code', { className: 'formula', text: text.formula }),
     element('span', { className: 'shape', text: shapes, title: 'shapes: inputs → output' }),
     element('p', { text: text.explanation }),
+    element(
+      'p',
+      { className: 'readable-code' },
+      element('span', { text: 'Readable code: ' }),
+      ...text.readableCode.flatMap(({ file, functions }, index) => [
+        element('span', { text: index === 0 ? '' : '; ' }),
+        element('code', { text: functions.join(', ') }),
+        element('span', { text: ` in ${file}` }),
+      ]),
+    ),
   );
 }
 
@@ -355,14 +365,7 @@ function attentionSection(
 
   return section(
     3,
-    {
-      title: 'Attention',
-      formula: 'softmax(Q @ K.T / sqrt(d_head)) @ V',
-      explanation:
-        'Attention lets each token gather information from the other tokens. With several ' +
-        'heads, each head does this on its own slice of the columns and can look for ' +
-        'something different.',
-    },
+    STAGE_TEXT.attentionBlock,
     `${T}×${d} → ${T}×${d}, ${h} head${h === 1 ? '' : 's'} of ${dHead} columns`,
     headSelector(h, head, onHeadChange),
     subStage(STAGE_TEXT.queries, projection),

@@ -64,6 +64,16 @@ describe('Attention Inspector in code-server', function () {
       await page.screenshot({ path: DOCS_SCREENSHOT });
     }
 
+    // Every stage names the readable loops that the kernels must match.
+    assert.ok(displayed.stageFacts > 0, 'no stage facts drawn');
+    assert.equal(displayed.readableCode.length, displayed.stageFacts);
+    assert.ok(
+      displayed.readableCode.includes(
+        'Readable code: referenceAttentionHeads in src/model/attention.ts',
+      ),
+      `no pointer to the attention loops among ${JSON.stringify(displayed.readableCode)}`,
+    );
+
     const drawn = assertInspectorMatches(displayed, cli);
     assert.equal(
       drawn,

@@ -364,6 +364,10 @@ function readInspector(frame) {
     return {
       bodyState: document.body.dataset.state,
       word: document.querySelector('[data-testid="prediction-word"]')?.textContent ?? null,
+      stageFacts: document.querySelectorAll('.facts').length,
+      readableCode: Array.from(document.querySelectorAll('.readable-code')).map(
+        (line) => line.textContent,
+      ),
       tokens: Array.from(document.querySelectorAll('[data-testid="token"]')).map((chip) => ({
         id: chip.getAttribute('data-id'),
         text: chip.textContent,
