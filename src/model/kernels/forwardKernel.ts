@@ -7,7 +7,7 @@
  * Nothing is copied between steps, and the arena's pages are reused from
  * one pass to the next.
  *
- * The stages are either copied out into one new buffer, or, for callers
+ * The stages are either copied out, each into a new buffer, or, for callers
  * that run pass after pass and read each one before the next (training and
  * the benchmark), returned as views into the arena that stay valid until
  * the next forward pass through the kernels.
@@ -61,10 +61,10 @@ const MAX_ROWS_PER_TASK = 64;
 /** Maximum bytes of output per task, so that a task's rows stay in the L2 cache. */
 const MAX_TASK_BYTES = 1 << 18;
 /**
- * After a pass whose stages were copied out, an arena larger than this is
- * given back, by discarding the kernels' memory, once no pass has run for
- * RELEASE_AFTER_MS: one long run then does not keep hundreds of megabytes
- * in an editor's process, and runs in a row still reuse the memory.
+ * Kernel memory larger than this is given back, by discarding it, once no
+ * pass has run for RELEASE_AFTER_MS. One long run then does not keep
+ * hundreds of megabytes in an editor's process, and runs in a row still
+ * reuse the memory.
  */
 const KEEP_ARENA_BYTES = 64 * 1024 * 1024;
 const RELEASE_AFTER_MS = 20_000;
@@ -185,7 +185,7 @@ export function wasmForward(
     return undefined;
   }
 
-  // Views into the arena, or into one copy of it.
+  scheduleRelease(runtime);
   if (reuseArena && runtime.sharedMemory) {
     const floats = runtime.floats;
     if (
@@ -198,20 +198,31 @@ export function wasmForward(
     }
     return lastViews.views;
   }
-  const copy = runtime.floats.slice(base >> 2, (base >> 2) + layout.floats);
+  // Each stage gets a buffer of its own, so that a caller who keeps or sends
+  // one stage does not hold or send the others.
+  return stageViews(layout, runtime.floats, base >> 2, true);
+}
+
+/**
+ * Gives the kernels' memory back RELEASE_AFTER_MS after the last pass, if it
+ * has grown past KEEP_ARENA_BYTES, and forgets the views of the last pass,
+ * which would keep it alive.
+ */
+function scheduleRelease(runtime: KernelRuntime): void {
   if (releaseTimer !== undefined) {
     clearTimeout(releaseTimer);
     releaseTimer = undefined;
   }
-  if (layout.floats * 4 > KEEP_ARENA_BYTES) {
-    releaseTimer = setTimeout(() => {
-      releaseTimer = undefined;
-      releaseKernelRuntime();
-    }, RELEASE_AFTER_MS);
-    // In Node the timer does not keep the process alive.
-    (releaseTimer as { unref?: () => void }).unref?.();
+  if (runtime.memoryBytes <= KEEP_ARENA_BYTES) {
+    return;
   }
-  return stageViews(layout, copy, 0);
+  releaseTimer = setTimeout(() => {
+    releaseTimer = undefined;
+    lastViews = undefined;
+    releaseKernelRuntime();
+  }, RELEASE_AFTER_MS);
+  // In Node the timer does not keep the process alive.
+  (releaseTimer as { unref?: () => void }).unref?.();
 }
 
 /** Stage offsets in the arena, in floats from its start. */
@@ -288,14 +299,25 @@ function stageAddresses(layout: ArenaLayout, base: number): Record<ArenaName, nu
   return lastAddresses.at;
 }
 
-/** Returns views of every stage in `source`, whose index `start` is the arena's start. */
-function stageViews(layout: ArenaLayout, source: Float32Array, start: number): KernelStages {
+/**
+ * Returns every stage of `source`, whose index `start` is the arena's
+ * start: views into it, or copies with `copy`.
+ */
+function stageViews(
+  layout: ArenaLayout,
+  source: Float32Array,
+  start: number,
+  copy = false,
+): KernelStages {
   const stages: Partial<Record<ArenaName, Float32Array>> = {};
   for (const [name, length] of layout.sizes) {
     const offset = start + layout.offsets[name];
-    stages[name] = source.subarray(offset, offset + length);
+    if (name !== 'input') {
+      stages[name] = copy
+        ? source.slice(offset, offset + length)
+        : source.subarray(offset, offset + length);
+    }
   }
-  delete stages.input;
   return stages as KernelStages;
 }
 

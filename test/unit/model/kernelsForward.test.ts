@@ -4,6 +4,7 @@
  * and columns everywhere, and the contract of `reuseMemory`.
  */
 import * as assert from 'node:assert/strict';
+import { mock } from 'node:test';
 import { DEFAULT_CONFIG, ModelConfig } from '../../../src/model/config';
 import { STAGE_NAMES, Trace, forward } from '../../../src/model/forward';
 import { kernelRuntime, useKernels } from '../../../src/model/kernels/runtime';
@@ -120,6 +121,25 @@ describe('kernels: forward pass in the arena', () => {
     );
     const copied = forward(reversed, parameters, c.heads, c.causal, c.positions);
     assertSameStages(second, copied, 'reversed');
+  });
+
+  it('gives large kernel memory back 20 s after the last pass', () => {
+    const big: Case = { ...CASES[6], T: 1536 }; // scores and weights: 2 × 4 heads × 1536² floats, 72 MiB
+    const wide = initParameters(modelOf(big), big.vocabulary);
+    const narrow = initParameters(modelOf(CASES[1]), CASES[1].vocabulary);
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      forward(idsOf(big), wide, big.heads, true, 'none');
+      forward(idsOf(CASES[1]), narrow, 1, true, 'none');
+      const grown = kernelRuntime()?.memoryBytes ?? 0;
+      assert.ok(grown > 64 * 1024 * 1024, `memory grew to only ${grown} bytes`);
+      mock.timers.tick(19_000);
+      assert.equal(kernelRuntime()?.memoryBytes, grown, 'released too early');
+      mock.timers.tick(1_000);
+      assert.ok((kernelRuntime()?.memoryBytes ?? 0) < grown, 'memory kept after 20 s');
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   it('falls back to the readable attention for an infinite value under the mask', () => {
