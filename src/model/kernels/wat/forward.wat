@@ -8,9 +8,12 @@
 (module
   (import "env" "memory" (memory 1 16384 shared))
   (import "gemm" "gemm"
-    (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+    (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "softmax" "softmax_row"
     (func $softmax_row (param i32 i32 i32 i32)))
+
+  ;; Positions per block of the context's sums.
+  (global $CONTEXT_BLOCK i32 (i32.const 256))
 
   ;; Runs task `task` of a projection C = A B + bias over rows
   ;; task * rows_per_task onwards, with ReLU if asked (both inside the
@@ -40,7 +43,8 @@
       (local.get $rows)
       (local.get $m)
       (i32.load offset=44 (local.get $job))
-      (i32.load offset=48 (local.get $job)))
+      (i32.load offset=48 (local.get $job))
+      (i32.const 0))
     (block $done
       (loop $row_loop
         (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
@@ -75,6 +79,7 @@
     (local $rows_per_task i32) (local $head i32) (local $i0 i32) (local $rows i32)
     (local $t_strips i32) (local $h_strips i32) (local $scores i32) (local $weights i32)
     (local $r i32) (local $k i32) (local $row_bytes i32) (local $block i32)
+    (local $from i32) (local $count i32)
     (local.set $T (i32.load offset=4 (local.get $job)))
     (local.set $d (i32.load offset=8 (local.get $job)))
     (local.set $d_head (i32.load offset=12 (local.get $job)))
@@ -119,6 +124,7 @@
       (local.get $rows)
       (select (i32.add (local.get $i0) (local.get $rows)) (local.get $T) (local.get $causal))
       (i32.const 0)
+      (i32.const 0)
       (i32.const 0))
     (if (local.get $causal)
       (then
@@ -150,7 +156,9 @@
 
     ;; Context: A_h V_h into the head's columns, 4 rows at a time. Under the
     ;; causal mask the rows i .. i+3 have zero weight past column i+3, so
-    ;; the sum stops there.
+    ;; the sum stops there. It runs over blocks of CONTEXT_BLOCK positions,
+    ;; each summed on its own and then added to the running total, which
+    ;; keeps float32 rounding from growing with the length of the text.
     (local.set $r (i32.const 0))
     (block $done
       (loop $context_loop
@@ -160,26 +168,37 @@
           (then
             (local.set $k (i32.add (i32.add (local.get $i0) (local.get $r)) (i32.const 4)))
             (if (i32.gt_u (local.get $k) (local.get $T)) (then (local.set $k (local.get $T))))))
-        (call $gemm
-          (i32.add (local.get $weights) (i32.mul (local.get $r) (local.get $row_bytes)))
-          (local.get $T)
-          (i32.add (i32.load offset=24 (local.get $job))
-            (i32.shl (i32.mul (i32.mul (local.get $head) (local.get $h_strips)) (local.get $T))
-              (i32.const 5)))
-          (i32.const 32)
-          (i32.shl (local.get $T) (i32.const 5))
-          (local.get $k)
-          (i32.add (i32.load offset=36 (local.get $job))
-            (i32.shl
-              (i32.add (i32.mul (i32.add (local.get $i0) (local.get $r)) (local.get $d))
-                (i32.mul (local.get $head) (local.get $d_head)))
-              (i32.const 2)))
-          (local.get $d)
-          (select (i32.sub (local.get $rows) (local.get $r)) (i32.const 4)
-            (i32.lt_u (i32.sub (local.get $rows) (local.get $r)) (i32.const 4)))
-          (local.get $d_head)
-          (i32.const 0)
-          (i32.const 0))
+        (local.set $from (i32.const 0))
+        (loop $block_loop
+          (local.set $count (i32.sub (local.get $k) (local.get $from)))
+          (if (i32.gt_u (local.get $count) (global.get $CONTEXT_BLOCK))
+            (then (local.set $count (global.get $CONTEXT_BLOCK))))
+          (call $gemm
+            (i32.add (local.get $weights)
+              (i32.add (i32.mul (local.get $r) (local.get $row_bytes)) (i32.shl (local.get $from) (i32.const 2))))
+            (local.get $T)
+            (i32.add (i32.load offset=24 (local.get $job))
+              (i32.add
+                (i32.shl (i32.mul (i32.mul (local.get $head) (local.get $h_strips)) (local.get $T))
+                  (i32.const 5))
+                (i32.shl (local.get $from) (i32.const 5))))
+            (i32.const 32)
+            (i32.shl (local.get $T) (i32.const 5))
+            (local.get $count)
+            (i32.add (i32.load offset=36 (local.get $job))
+              (i32.shl
+                (i32.add (i32.mul (i32.add (local.get $i0) (local.get $r)) (local.get $d))
+                  (i32.mul (local.get $head) (local.get $d_head)))
+                (i32.const 2)))
+            (local.get $d)
+            (select (i32.sub (local.get $rows) (local.get $r)) (i32.const 4)
+              (i32.lt_u (i32.sub (local.get $rows) (local.get $r)) (i32.const 4)))
+            (local.get $d_head)
+            (i32.const 0)
+            (i32.const 0)
+            (i32.ne (local.get $from) (i32.const 0)))
+          (local.set $from (i32.add (local.get $from) (local.get $count)))
+          (br_if $block_loop (i32.lt_u (local.get $from) (local.get $k))))
         (local.set $r (i32.add (local.get $r) (i32.const 4)))
         (br $context_loop))))
 

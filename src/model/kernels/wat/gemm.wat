@@ -110,8 +110,9 @@
 
   ;; Computes `rows` rows of C = A B over the first `k` rows of B and writes
   ;; the first `cols` columns of each to `c`, with row stride `ldc` floats.
-  ;; A nonzero `bias` is the address of a vector added to every row, and a
-  ;; nonzero `relu` applies ReLU before the store.
+  ;; A nonzero `bias` is the address of a vector added to every row, a
+  ;; nonzero `relu` applies ReLU before the store, and a nonzero
+  ;; `accumulate` adds the product to C instead of overwriting it.
   ;; A at `a` has row stride `lda` floats. B is read in strips of 8 columns:
   ;; row p of strip s is at b + s * b_strip + p * b_row bytes. Packed B has
   ;; b_row = 32 and b_strip = its rows * 32; B in place, with row stride m
@@ -121,7 +122,7 @@
   (func $gemm (export "gemm")
     (param $a i32) (param $lda i32) (param $b_start i32) (param $b_row i32) (param $b_strip i32)
     (param $k i32) (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32)
-    (param $bias i32) (param $relu i32)
+    (param $bias i32) (param $relu i32) (param $accumulate i32)
     (local $s i32) (local $strips i32) (local $i i32) (local $p i32) (local $b i32) (local $out i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $left i32) (local $width i32)
     (local $b0 v128) (local $b1 v128) (local $x v128)
@@ -153,6 +154,11 @@
               (select (i32.add (local.get $a2) (local.get $row_bytes)) (local.get $a0)
                 (i32.gt_u (local.get $left) (i32.const 3))))
             (local.set $b (i32.add (local.get $b_start) (i32.mul (local.get $s) (local.get $b_strip))))
+            (local.set $out
+              (i32.add (local.get $c)
+                (i32.add
+                  (i32.mul (local.get $i) (local.get $out_bytes))
+                  (i32.shl (local.get $s) (i32.const 5)))))
             ;; The sums start from the bias, if there is one, or from 0.
             (local.set $c00 (v128.const i32x4 0 0 0 0))
             (local.set $c01 (v128.const i32x4 0 0 0 0))
@@ -192,6 +198,19 @@
                 (local.set $b (i32.add (local.get $b) (local.get $b_row)))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
                 (br $p_loop)))
+            ;; When accumulating, this block's sums are added to C as it is, so
+            ;; that a long sum split over calls rounds once per call. Rows and
+            ;; columns past C's are read from whatever follows C, never stored.
+            (if (local.get $accumulate)
+              (then
+                (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $out))))
+                (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $out))))
+                (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $out) (local.get $out_bytes)))))
+                (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $out) (local.get $out_bytes)))))
+                (local.set $c20 (f32x4.add (local.get $c20) (v128.load (i32.add (local.get $out) (i32.shl (local.get $out_bytes) (i32.const 1))))))
+                (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $out) (i32.shl (local.get $out_bytes) (i32.const 1))))))
+                (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $out) (i32.mul (local.get $out_bytes) (i32.const 3))))))
+                (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $out) (i32.mul (local.get $out_bytes) (i32.const 3))))))))
             ;; ReLU keeps x where x > 0 and stores 0 elsewhere, NaN included.
             (if (local.get $relu)
               (then
@@ -203,11 +222,6 @@
                 (local.set $c21 (v128.and (local.get $c21) (f32x4.gt (local.get $c21) (v128.const f32x4 0 0 0 0))))
                 (local.set $c30 (v128.and (local.get $c30) (f32x4.gt (local.get $c30) (v128.const f32x4 0 0 0 0))))
                 (local.set $c31 (v128.and (local.get $c31) (f32x4.gt (local.get $c31) (v128.const f32x4 0 0 0 0))))))
-            (local.set $out
-              (i32.add (local.get $c)
-                (i32.add
-                  (i32.mul (local.get $i) (local.get $out_bytes))
-                  (i32.shl (local.get $s) (i32.const 5)))))
             (if (i32.and (i32.ge_u (local.get $width) (i32.const 8)) (i32.ge_u (local.get $left) (i32.const 4)))
               (then
                 (v128.store (local.get $out) (local.get $c00))
@@ -292,6 +306,7 @@
       (i32.shl (local.get $strips) (i32.const 3))
       (local.get $rows)
       (i32.shl (local.get $strips) (i32.const 3))
+      (i32.const 0)
       (i32.const 0)
       (i32.const 0)))
 )
