@@ -101,6 +101,11 @@ function printRow(row) {
   process.stdout.write(JSON.stringify(row) + '\n');
 }
 
+/** Formats milliseconds with four significant digits, as in docs/benchmarks.md. */
+function formatMs(ms) {
+  return ms >= 1000 ? Math.round(ms).toLocaleString('en') : ms.toPrecision(4);
+}
+
 /** Returns the Markdown table of Node's rows beside numpy's or PyTorch's. */
 function comparisonTable(nodeRows, otherRows) {
   const lines = [
@@ -111,8 +116,8 @@ function comparisonTable(nodeRows, otherRows) {
     const other = otherRows.find((row) => row.name === node.name);
     const cells = [
       node.runtime === 'node' ? node.name : `${node.name}, relaxed SIMD`,
-      node.ms,
-      other ? `${other.ms} (${other.runtime})` : 'not run',
+      formatMs(node.ms),
+      other ? `${formatMs(other.ms)} (${other.runtime})` : 'not run',
       other ? (node.ms / other.ms).toFixed(3) : '',
       node.tokens_per_s ?? '',
       other?.tokens_per_s ?? '',
@@ -151,7 +156,7 @@ async function main() {
   const nodeRows = [];
   for (const flags of nodeFlags) {
     for (const config of selected) {
-      process.stderr.write(`node ${flags.join(' ')}: ${config.name}\n`);
+      process.stderr.write(`${['node', ...flags].join(' ')}: ${config.name}\n`);
       const caseArgs = [...flags, '--expose-gc', NODE_CASE, config.name, ...caseOptions];
       for (const row of runJsonLines(process.execPath, caseArgs)) {
         printRow(row);

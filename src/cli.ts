@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { ModelConfig, validateConfig } from './model/config';
 import { ModelRun, runModel } from './model/run';
 import { ModelFileError } from './model/safetensors';
-import { runToJson } from './model/serialize';
+import { jsonPieces, runToJson } from './model/serialize';
 import { formatShape } from './model/tensor';
 import { tokenize } from './model/tokenizer';
 import { decodeModelFile, encodeModelFile } from './model/train/modelFile';
@@ -132,9 +132,15 @@ function predict(values: Values): void {
   } else {
     run = runModel(text, readConfig(values, {}));
   }
-  process.stdout.write(
-    values.json ? `${JSON.stringify(runToJson(run))}\n` : formatSummary(run, model),
-  );
+  if (!values.json) {
+    process.stdout.write(formatSummary(run, model));
+    return;
+  }
+  // A long text's trace can be longer than a string may be, so it goes out in pieces.
+  for (const piece of jsonPieces(runToJson(run))) {
+    process.stdout.write(piece);
+  }
+  process.stdout.write('\n');
 }
 
 function train(values: Values): void {

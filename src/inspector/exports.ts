@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { HeatmapFormat, InspectorRun } from '../messages';
 import { ModelRun } from '../model/run';
-import { runToJson } from '../model/serialize';
+import { jsonPieces, runToJson } from '../model/serialize';
 
 const FILTERS: Record<'json' | HeatmapFormat, Record<string, string[]>> = {
   json: { 'JSON trace': ['json'] },
@@ -41,8 +41,22 @@ export async function writeTrace(
   modelRun: ModelRun,
 ): Promise<void> {
   const json = { source: inspectorRun.source, ...runToJson(modelRun) };
-  const text = JSON.stringify({ ...json, tokens: inspectorRun.payload.tokens });
-  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  const encoder = new TextEncoder();
+  const pieces: Uint8Array[] = [];
+  let length = 0;
+  for (const piece of jsonPieces({ ...json, tokens: inspectorRun.payload.tokens })) {
+    const bytes = encoder.encode(piece);
+    pieces.push(bytes);
+    length += bytes.length;
+  }
+  // The text can be longer than a string may be, so the bytes are joined instead.
+  const content = new Uint8Array(length);
+  let offset = 0;
+  for (const bytes of pieces) {
+    content.set(bytes, offset);
+    offset += bytes.length;
+  }
+  await vscode.workspace.fs.writeFile(target, content);
 }
 
 /** Writes heatmap data from the webview: SVG text, or a PNG base64 data URL. */

@@ -5,7 +5,9 @@
  * is stored. `matmul`, `addBias`, `add` and `relu` run the WebAssembly SIMD
  * kernels of kernels/ instead where they are available. The product kernel
  * accumulates in float32, and it agrees with the readable one within 1e-5 at
- * the model's sizes (test/unit/model/kernels.test.ts). The elementwise
+ * the model's sizes (test/unit/model/kernels.test.ts). A float32 partial sum
+ * past about 3.4e38 overflows to Infinity, and opposite infinities then give
+ * NaN, where the readable loops' float64 sums stay finite. The elementwise
  * kernels give the same numbers as the readable loops.
  */
 import { wasmAdd, wasmAddBias, wasmRelu } from './kernels/elementwiseKernel';

@@ -54,3 +54,39 @@ export function runToJson(run: ModelRun): RunJson {
 function jsonNumbers(data: Float32Array): (number | string)[] {
   return Array.from(data, (value) => (Number.isFinite(value) ? value : String(value)));
 }
+
+/** Array elements per piece of `jsonPieces`: about 1 MB of text for numbers. */
+const PIECE_ELEMENTS = 65536;
+
+/**
+ * Yields the text of `JSON.stringify(value)` in pieces, for values of plain
+ * objects, arrays and primitives. A whole trace of a long text can be
+ * longer than the longest string V8 allows (about 2^29 characters), so
+ * writers send the pieces one by one instead of joining them.
+ */
+export function* jsonPieces(value: unknown): Generator<string> {
+  if (Array.isArray(value) && value.length > PIECE_ELEMENTS) {
+    yield '[';
+    for (let start = 0; start < value.length; start += PIECE_ELEMENTS) {
+      const piece = JSON.stringify(value.slice(start, start + PIECE_ELEMENTS));
+      yield (start === 0 ? '' : ',') + piece.slice(1, -1);
+    }
+    yield ']';
+    return;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    yield JSON.stringify(value);
+    return;
+  }
+  yield '{';
+  let first = true;
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined || typeof field === 'function' || typeof field === 'symbol') {
+      continue; // JSON.stringify leaves these fields out too
+    }
+    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    yield* jsonPieces(field);
+    first = false;
+  }
+  yield '}';
+}
