@@ -126,8 +126,8 @@ export function validateConfig(
       key: 'heads',
       value: heads,
       message:
-        `embeddingSize ${embeddingSize} is not divisible by heads ${heads}, so both ` +
-        `take their defaults, ${DEFAULT_CONFIG.embeddingSize} and ${DEFAULT_CONFIG.heads}`,
+        `embeddingSize ${embeddingSize} is not divisible by heads ${heads}. ` +
+        'Pick a heads count that divides it',
     });
     embeddingSize = DEFAULT_CONFIG.embeddingSize;
     heads = DEFAULT_CONFIG.heads;
