@@ -101,9 +101,12 @@ function printRow(row) {
   process.stdout.write(JSON.stringify(row) + '\n');
 }
 
-/** Formats milliseconds with four significant digits, as in docs/benchmarks.md. */
+/** Formats milliseconds with four significant digits, or two below 0.1 ms. */
 function formatMs(ms) {
-  return ms >= 1000 ? Math.round(ms).toLocaleString('en') : ms.toPrecision(4);
+  if (ms >= 1000) {
+    return Math.round(ms).toLocaleString('en');
+  }
+  return String(Number(ms.toPrecision(ms < 0.1 ? 2 : 4)));
 }
 
 /** Returns the Markdown table of Node's rows beside numpy's or PyTorch's. */
