@@ -71,10 +71,21 @@ describe('markup in the selection', function () {
     const { page, extensionDir } = session();
     const cli = predictWithCli(extensionDir, MARKUP);
 
+    // The panel shows the same tokens from the untitled file of the test
+    // above, so the new run is recognised by its sequence number.
+    const shown = await waitForInspector(page, cli.tokens.length);
+    const before = Number(await shown.evaluate(() => document.body.dataset.sequence));
     await openFile(page, MARKUP_FILE_NAME);
     await selectAll(page, MARKUP.length);
     await runCommand(page, 'Tiny LLM: Predict Next Word');
     const frame = await waitForInspector(page, cli.tokens.length);
+    await frame.waitForFunction(
+      (sequence) =>
+        Number(document.body.dataset.sequence) > sequence &&
+        document.body.dataset.state === 'ready',
+      before,
+      { timeout: 30_000 },
+    );
 
     assertInspectorMatches(await readInspector(frame), cli);
     const injected = await countInjectedElements(frame);
