@@ -1,20 +1,21 @@
 /**
- * Converts a model run to plain JSON: the CLI prints it, the extension
- * posts it to the inspector, and the tests compare it with the numpy
- * reference. Stages keep their full shape and row-major data.
+ * Converts a model run to the object that the CLI's `--json` and the
+ * inspector's trace export write with `jsonPieces`. Stages keep their full
+ * shape and row-major data.
  */
 import { ModelConfig } from './config';
 import { STAGE_NAMES, StageName } from './forward';
 import { Candidate, ModelRun, ModelToken } from './run';
 
 /**
- * A stage's numbers. JSON has no infinities or NaN, so those are written as
- * the strings "Infinity", "-Infinity" and "NaN": the masked scores of the
- * causal mask are "-Infinity".
+ * A stage's numbers, which `jsonPieces` writes as a JSON array. JSON has no
+ * infinities or NaN, so those are written as the strings "Infinity",
+ * "-Infinity" and "NaN": the masked scores of the causal mask are
+ * "-Infinity".
  */
 export interface StageJson {
   readonly shape: number[];
-  readonly data: (number | string)[];
+  readonly data: Float32Array;
 }
 
 export interface RunJson {
@@ -33,11 +34,11 @@ export function runToJson(run: ModelRun): RunJson {
   const stages = {} as RunJson['stages'];
   for (const name of STAGE_NAMES) {
     const tensor = run.trace[name];
-    stages[name] = { shape: [...tensor.shape], data: jsonNumbers(tensor.data) };
+    stages[name] = { shape: [...tensor.shape], data: tensor.data };
   }
   if (run.trace.positions !== undefined) {
     const { shape, data } = run.trace.positions;
-    stages.positions = { shape: [...shape], data: jsonNumbers(data) };
+    stages.positions = { shape: [...shape], data };
   }
   return {
     config: run.config,
@@ -50,21 +51,30 @@ export function runToJson(run: ModelRun): RunJson {
   };
 }
 
-/** Returns `data` as JSON values, with non-finite numbers as strings. */
-function jsonNumbers(data: Float32Array): (number | string)[] {
-  return Array.from(data, (value) => (Number.isFinite(value) ? value : String(value)));
-}
-
 /** Array elements per piece of `jsonPieces`: about 1 MB of text for numbers. */
 const PIECE_ELEMENTS = 65536;
 
 /**
  * Yields the text of `JSON.stringify(value)` in pieces, for values of plain
- * objects, arrays and primitives. A whole trace of a long text can be
+ * objects, arrays and primitives, and writes a Float32Array as an array of
+ * its numbers, with non-finite ones as strings. A whole trace of a long text can be
  * longer than the longest string V8 allows (about 2^29 characters), so
  * writers send the pieces one by one instead of joining them.
  */
 export function* jsonPieces(value: unknown): Generator<string> {
+  if (value instanceof Float32Array) {
+    // A stage can hold more numbers than a JavaScript array may, so it is
+    // converted one piece at a time.
+    yield '[';
+    for (let start = 0; start < value.length; start += PIECE_ELEMENTS) {
+      const piece = Array.from(value.subarray(start, start + PIECE_ELEMENTS), (number) =>
+        Number.isFinite(number) ? number : String(number),
+      );
+      yield (start === 0 ? '' : ',') + JSON.stringify(piece).slice(1, -1);
+    }
+    yield ']';
+    return;
+  }
   if (Array.isArray(value) && value.length > PIECE_ELEMENTS) {
     yield '[';
     for (let start = 0; start < value.length; start += PIECE_ELEMENTS) {

@@ -1,4 +1,7 @@
-/** jsonPieces must give exactly the text of JSON.stringify, piece by piece. */
+/**
+ * jsonPieces must give exactly the text of JSON.stringify, piece by piece,
+ * and write stages' Float32Arrays as arrays of numbers.
+ */
 import * as assert from 'node:assert/strict';
 import { jsonPieces } from '../../../src/model/serialize';
 
@@ -29,6 +32,20 @@ describe('jsonPieces', () => {
       assert.equal(pieces.join(''), JSON.stringify(value));
     });
   }
+
+  it('writes a Float32Array as numbers', () => {
+    const data = Float32Array.of(1.5, -Infinity, 0, NaN, Infinity, -2);
+    const text = [...jsonPieces({ data })].join('');
+    assert.deepEqual(JSON.parse(text), { data: [1.5, '-Infinity', 0, 'NaN', 'Infinity', -2] });
+    assert.equal([...jsonPieces(new Float32Array(0))].join(''), '[]');
+  });
+
+  it('writes a long Float32Array in pieces', () => {
+    const data = Float32Array.from({ length: 150_001 }, (_, i) => i / 8);
+    const pieces = [...jsonPieces(data)];
+    assert.ok(pieces.length >= 4, `only ${pieces.length} pieces`);
+    assert.deepEqual(JSON.parse(pieces.join('')), Array.from(data));
+  });
 
   it('splits a long array into pieces', () => {
     const pieces = [...jsonPieces(Array.from({ length: 200_000 }, () => 0.125))];
