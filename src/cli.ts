@@ -5,7 +5,15 @@
  * trains a model on a text and saves it as safetensors. Bad input exits
  * with status 1 and one error line on stderr.
  */
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelConfig, validateConfig } from './model/config';
@@ -133,14 +141,16 @@ function predict(values: Values): void {
     run = runModel(text, readConfig(values, {}));
   }
   if (!values.json) {
-    process.stdout.write(formatSummary(run, model));
+    writeOut(formatSummary(run, model));
     return;
   }
   // A long text's trace can be longer than a string may be, so it goes out in pieces.
   for (const piece of jsonPieces(runToJson(run))) {
-    process.stdout.write(piece);
+    if (!writeOut(piece)) {
+      return;
+    }
   }
-  process.stdout.write('\n');
+  writeOut('\n');
 }
 
 function train(values: Values): void {
@@ -153,6 +163,9 @@ function train(values: Values): void {
   const directory = path.dirname(path.resolve(out));
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
     throw new UsageError(`cannot write ${out}: directory ${directory} not found`);
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new UsageError(`cannot write ${out}: it is a directory. Pass a file path to --out`);
   }
   const text = readText(values.text, values.file);
   const config = readConfig(values, DEFAULT_TRAIN_OPTIONS);
@@ -352,6 +365,34 @@ function formatSummary(run: ModelRun, model: TrainedModel | undefined): string {
 }
 
 /** Returns the one-line message for an error from `main`. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes `text` to standard output before returning, so that a long trace
+ * never piles up in memory, and waits while a pipe is full. Returns false,
+ * having written what it could, when the reader has closed the pipe, as
+ * `head` does.
+ */
+function writeOut(text: string): boolean {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(1, bytes, offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 1); // the pipe is full: wait 1 ms
+      } else if (code === 'EPIPE') {
+        return false;
+      } else {
+        throw error;
+      }
+    }
+  }
+  return true;
+}
+
 function errorLine(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
@@ -359,9 +400,13 @@ function errorLine(error: unknown): string {
     return `unknown option ${option}; run "tiny-llm --help" for the options`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    // Node's message spans several lines, for example for `--seed -1`.
-    const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '--option';
-    return `${(error as Error).message.split('\n')[0]} Write it as ${option}=VALUE.`;
+    // Node's message spans several lines, for example for `--seed -1`, and
+    // names the option as '--seed <value>'.
+    const message = (error as Error).message;
+    const option = /'(--[\w-]+)/.exec(message)?.[1] ?? '--option';
+    return message.includes('argument missing')
+      ? `option ${option} needs a value: write ${option} VALUE`
+      : `option ${option} has an ambiguous value: write it as ${option}=VALUE`;
   }
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0];

@@ -1,6 +1,6 @@
 /** Runs the built CLI (dist/cli.js) as a user would. */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,7 +56,7 @@ describe('cli', () => {
     [
       'negative seed as a separate word',
       ['predict', '--text', 'a', '--seed', '-1'],
-      /--seed=VALUE/,
+      /option --seed has an ambiguous value: write it as --seed=VALUE\n/,
     ],
   ];
   for (const [name, args, message] of badInputs) {
@@ -200,6 +200,17 @@ describe('cli train', () => {
       /at least 2 tokens, but the text has 1/,
     ],
     [
+      'predict with --text and no value',
+      () => ['predict', '--text'],
+      /option --text needs a value: write --text VALUE\n/,
+    ],
+    [
+      // A one-word text fails training, so the message shows the check ran first.
+      'train into a directory',
+      () => ['train', '--text', 'hello', '--out', directory],
+      /cannot write .*: it is a directory\. Pass a file path to --out/,
+    ],
+    [
       'train into a missing directory',
       () => [
         'train',
@@ -272,5 +283,19 @@ describe('cli train', () => {
     );
     assert.equal(existsSync(out), false);
     assert.equal(existsSync(`${out}.tmp`), false);
+  });
+});
+
+describe('cli output', () => {
+  it('stops quietly when the reader closes the pipe', async () => {
+    const words = Array.from({ length: 3000 }, (_, i) => `w${i % 97}`).join(' ');
+    const child = spawn(process.execPath, [CLI, 'predict', '--text', words, '--json']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Read the first bytes, then close the pipe, as `head -c 100` does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(status, 0);
   });
 });
