@@ -50,10 +50,15 @@ export function tokenize(text: string, start = 0, end = text.length): Token[] {
  * end as needed, so a 10 MB document costs about as much as its last page.
  */
 export function tokenizeTail(text: string, count: number): Token[] {
+  // Trailing whitespace gives no token, so it is skipped rather than segmented.
+  let end = text.length;
+  while (end > 0 && WHITESPACE_CHARACTER.test(text[end - 1])) {
+    end--;
+  }
   let span = Math.max(CHUNK_SIZE, count * 16);
   for (;;) {
-    const from = span >= text.length ? 0 : findCut(text, text.length - span, -1, text.length);
-    const tokens = tokenize(text, from);
+    const from = span >= end ? 0 : findCut(text, end - span, -1, end);
+    const tokens = tokenize(text, from, end);
     if (tokens.length >= count || from === 0) {
       return tokens.slice(Math.max(0, tokens.length - count));
     }

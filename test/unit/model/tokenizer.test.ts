@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { Vocabulary, tokenize } from '../../../src/model/tokenizer';
+import { Vocabulary, tokenize, tokenizeTail } from '../../../src/model/tokenizer';
 import { ForwardCase, loadFixture } from '../fixtures';
 
 const texts = (text: string): string[] => tokenize(text).map((token) => token.text);
@@ -76,6 +76,16 @@ describe('tokenizer', () => {
     const tokens = tokenize(`${'w '.repeat(2000)}${lastWord}`);
     assert.equal(tokens[tokens.length - 1].text, lastWord);
     assert.equal(tokens.length, 2001);
+  });
+
+  it('reads the tail of a text that ends in 2 MB of newlines', () => {
+    const text = `Four score and seven years ago${'\n'.repeat(2_000_000)}`;
+    const tokens = tokenizeTail(text, 3);
+    assert.deepEqual(
+      tokens.map((token) => token.text),
+      ['seven', 'years', 'ago'],
+    );
+    assert.equal(tokens[2].end, 30);
   });
 
   it('is case-sensitive', () => {
