@@ -32,9 +32,15 @@ function standIn(name) {
   });
 }
 
-/** Returns a stand-in for each name of the `vscode` module that the bundle reads. */
+/**
+ * Returns a stand-in for each name that the `vscode` module exports, as
+ * @types/vscode declares them, so that a minified bundle finds its names too.
+ */
 function standInModule() {
-  const names = fs.readFileSync(EXTENSION, 'utf8').matchAll(/\bvscode[0-9]*\.([A-Za-z]+)/g);
+  const declarations = fs.readFileSync(require.resolve('@types/vscode/index.d.ts'), 'utf8');
+  const names = declarations.matchAll(
+    /^\s*export (?:namespace|class|enum|const|function|let) (\w+)/gm,
+  );
   return Object.fromEntries([...names].map(([, name]) => [name, standIn(`vscode.${name}`)]));
 }
 
