@@ -73,8 +73,8 @@ describe('markup in the selection', function () {
 
     // The panel shows the same tokens from the untitled file of the test
     // above, so the new run is recognised by its sequence number.
-    const shown = await waitForInspector(page, cli.tokens.length);
-    const before = Number(await shown.evaluate(() => document.body.dataset.sequence));
+    const previous = await waitForInspector(page, cli.tokens.length);
+    const before = Number(await previous.evaluate(() => document.body.dataset.sequence));
     await openFile(page, MARKUP_FILE_NAME);
     await selectAll(page, MARKUP.length);
     await runCommand(page, 'Tiny LLM: Predict Next Word');

@@ -17,14 +17,9 @@ export interface AttentionHeads {
 }
 
 /** Byte addresses in the kernels' memory of attention's inputs and outputs. */
-export interface AttentionAddresses {
-  readonly queries: number; // [T, d]
-  readonly keys: number; // [T, d]
-  readonly values: number; // [T, d]
-  readonly scores: number; // [h, T, T]
-  readonly weights: number; // [h, T, T]
-  readonly context: number; // [T, d]
-}
+export type AttentionAddresses = Readonly<
+  Record<'queries' | 'keys' | 'values' | keyof AttentionHeads, number>
+>;
 
 /** Maximum rows of one head per task. */
 const MAX_ROWS_PER_TASK = 16;
@@ -143,13 +138,8 @@ export function runAttention(
   ints[job + 9] = at.context;
   ints[job + 10] = at.scores;
   ints[job + 11] = at.weights;
-  return runtime.run({
-    kernel: KERNEL_IDS.attention,
-    tasks: heads * tasksPerHead,
-    slotBytes: 0,
-    work: 2 * T * T * d,
-    copyOut: () => undefined,
-  });
+  runtime.run({ kernel: KERNEL_IDS.attention, tasks: heads * tasksPerHead, work: 2 * T * T * d });
+  return true;
 }
 
 function allFinite(data: Float32Array): boolean {

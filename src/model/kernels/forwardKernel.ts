@@ -7,59 +7,25 @@
  * Nothing is copied between steps, and the arena's pages are reused from
  * one pass to the next.
  *
- * The stages are either copied out, each into a new buffer, or, for callers
- * that run pass after pass and read each one before the next (training and
- * the benchmark), returned as views into the arena that stay valid until
- * the next forward pass through the kernels.
+ * By default each stage is copied out into a new buffer. Callers that read
+ * each pass before running the next, such as training and the benchmark,
+ * can instead take views into the arena, valid until the next forward pass
+ * through the kernels.
  */
+import type { StageName } from '../forward';
 import { Parameters } from '../parameters';
 import { attentionNeedsReadableLoops, runAttention } from './attentionKernel';
-import { packRight } from './matmulKernel';
-import {
-  JOB_ADDRESS,
-  KERNEL_IDS,
-  KernelRuntime,
-  kernelRuntime,
-  releaseKernelRuntime,
-} from './runtime';
+import { linear, loadRight } from './matmulKernel';
+import { KernelRuntime, kernelRuntime, releaseKernelRuntime } from './runtime';
 
-/** Every stage's numbers; `input` is embeddings plus positions, when the model has positions. */
-export interface KernelStages {
-  readonly embeddings: Float32Array; // [T, d]
-  readonly positions?: Float32Array; // [T, d]
-  readonly queries: Float32Array; // [T, d]
-  readonly keys: Float32Array; // [T, d]
-  readonly values: Float32Array; // [T, d]
-  readonly scores: Float32Array; // [h, T, T]
-  readonly weights: Float32Array; // [h, T, T]
-  readonly context: Float32Array; // [T, d]
-  readonly attention: Float32Array; // [T, d]
-  readonly residual: Float32Array; // [T, d]
-  readonly hidden: Float32Array; // [T, d_ff]
-  readonly feedForward: Float32Array; // [T, d]
-  readonly output: Float32Array; // [T, d]
-  readonly logits: Float32Array; // [T, V]
-  readonly probabilities: Float32Array; // [T, V]
-}
+/** Every stage's numbers, in the shapes of forward.ts's trace. */
+export type KernelStages = Readonly<Record<StageName, Float32Array>> & {
+  readonly positions?: Float32Array;
+};
 
+/** A stage, or `input`: embeddings plus positions, when the model has positions. */
 type ArenaName = keyof KernelStages | 'input';
 
-/** A right-hand matrix in the kernels' memory, as `gemm` reads it. */
-interface RightOperand {
-  readonly address: number;
-  readonly rowBytes: number;
-  readonly stripBytes: number;
-}
-
-/**
- * Right-hand matrices wider than this are packed into strips of 8 columns,
- * so that a strip's rows lie together; narrower ones are read in place.
- */
-const PACK_MIN_COLUMNS = 256;
-/** Maximum rows per task of a projection. */
-const MAX_ROWS_PER_TASK = 64;
-/** Maximum bytes of output per task, so that a task's rows stay in the L2 cache. */
-const MAX_TASK_BYTES = 1 << 18;
 /**
  * Kernel memory larger than this is given back, by discarding it, once no
  * pass has run for RELEASE_AFTER_MS. One long run then does not keep
@@ -148,42 +114,29 @@ export function wasmForward(
   }
 
   // 2. Attention and its residual connection.
-  const projected =
-    linear(runtime, input, d, wq, d, T, at.queries) &&
-    linear(runtime, input, d, wk, d, T, at.keys) &&
-    linear(runtime, input, d, wv, d, T, at.values);
-  if (!projected) {
-    return undefined;
-  }
+  linear(runtime, input, d, wq, d, T, at.queries);
+  linear(runtime, input, d, wk, d, T, at.keys);
+  linear(runtime, input, d, wv, d, T, at.values);
   const values = floats.subarray(at.values >> 2, (at.values >> 2) + T * d);
   if (attentionNeedsReadableLoops(values, d, causalMask)) {
     return undefined;
   }
-  const attended =
-    runAttention(runtime, at, T, d, heads, causalMask) &&
-    linear(runtime, at.context, d, wo, d, T, at.attention);
-  if (!attended) {
+  if (!runAttention(runtime, at, T, d, heads, causalMask)) {
     return undefined;
   }
+  linear(runtime, at.context, d, wo, d, T, at.attention);
   addInto(runtime, at.residual, input, at.attention, T * d);
 
   // 3. Feed-forward, ReLU and both biases fused into the products.
-  const fed =
-    linear(runtime, at.residual, d, w1, dFF, T, at.hidden, { bias: b1, relu: true }) &&
-    linear(runtime, at.hidden, dFF, w2, d, T, at.feedForward, { bias: b2 });
-  if (!fed) {
-    return undefined;
-  }
+  linear(runtime, at.residual, d, w1, dFF, T, at.hidden, { bias: b1, relu: true });
+  linear(runtime, at.hidden, dFF, w2, d, T, at.feedForward, { bias: b2 });
   addInto(runtime, at.output, at.residual, at.feedForward, T * d);
 
   // 4 and 5. Logits with their bias, and each row's softmax, in one job.
-  const projectedToVocabulary = linear(runtime, at.output, d, wVocabulary, V, T, at.logits, {
+  linear(runtime, at.output, d, wVocabulary, V, T, at.logits, {
     bias: bVocabulary,
     probabilities: at.probabilities,
   });
-  if (!projectedToVocabulary) {
-    return undefined;
-  }
 
   scheduleRelease(runtime);
   if (reuseArena && runtime.sharedMemory) {
@@ -205,8 +158,8 @@ export function wasmForward(
 
 /**
  * Gives the kernels' memory back RELEASE_AFTER_MS after the last pass, if it
- * has grown past KEEP_ARENA_BYTES, and forgets the views of the last pass,
- * which would keep it alive.
+ * has grown past KEEP_ARENA_BYTES. The cached views of the last pass are
+ * dropped too, because they would keep the memory alive.
  */
 function scheduleRelease(runtime: KernelRuntime): void {
   if (releaseTimer !== undefined) {
@@ -321,25 +274,6 @@ function stageViews(
   return stages as KernelStages;
 }
 
-/** Copies the k×m matrix `data` into the kernels' memory, packed if it is wide. */
-function loadRight(
-  runtime: KernelRuntime,
-  data: Float32Array,
-  k: number,
-  m: number,
-): RightOperand | undefined {
-  if (m >= PACK_MIN_COLUMNS) {
-    const packed = packRight(runtime, data, k, m, false);
-    return packed === undefined ? undefined : { address: packed, rowBytes: 32, stripBytes: k * 32 };
-  }
-  const address = runtime.allocate(k * m * 4);
-  if (address === undefined) {
-    return undefined;
-  }
-  runtime.floats.set(data.length === k * m ? data : data.subarray(0, k * m), address >> 2);
-  return { address, rowBytes: m * 4, stripBytes: 32 };
-}
-
 function loadVector(runtime: KernelRuntime, data: Float32Array): number | undefined {
   const address = runtime.allocate(data.length * 4);
   if (address !== undefined) {
@@ -353,54 +287,4 @@ function addInto(runtime: KernelRuntime, out: number, x: number, y: number, coun
   runtime.floats.copyWithin(out >> 2, x >> 2, (x >> 2) + count);
   // Arena entries are whole vectors of 4 floats, so the kernel's last vector stays inside.
   runtime.exports.add(out, y, count);
-}
-
-interface LinearOptions {
-  /** Byte address of the bias, added to every row. */
-  readonly bias?: number;
-  readonly relu?: boolean;
-  /** Byte address of a [n, m] matrix for each row's softmax. */
-  readonly probabilities?: number;
-}
-
-/** Runs C = A B (+ bias, ReLU, softmax) for A [n, k] at `a` into C [n, m] at `c`. */
-function linear(
-  runtime: KernelRuntime,
-  a: number,
-  k: number,
-  b: RightOperand,
-  m: number,
-  n: number,
-  c: number,
-  options: LinearOptions = {},
-): boolean {
-  // Whole blocks of 4 rows, as the product computes them, and 8 or more tasks.
-  const rowsPerTask = Math.max(
-    4,
-    Math.min(MAX_ROWS_PER_TASK, Math.floor(MAX_TASK_BYTES / (m * 16)) * 4, Math.ceil(n / 128) * 4),
-  );
-  const ints = runtime.ints;
-  const job = JOB_ADDRESS >> 2;
-  ints[job] = a;
-  ints[job + 1] = k;
-  ints[job + 2] = b.address;
-  ints[job + 3] = b.rowBytes;
-  ints[job + 4] = b.stripBytes;
-  ints[job + 5] = k;
-  ints[job + 6] = c;
-  ints[job + 7] = m;
-  ints[job + 8] = n;
-  ints[job + 9] = m;
-  ints[job + 10] = rowsPerTask;
-  ints[job + 11] = options.bias ?? 0;
-  ints[job + 12] = options.relu === true ? 1 : 0;
-  ints[job + 13] = options.probabilities ?? 0;
-  ints[job + 14] = m;
-  return runtime.run({
-    kernel: KERNEL_IDS.linear,
-    tasks: Math.ceil(n / rowsPerTask),
-    slotBytes: 0,
-    work: n * k * m,
-    copyOut: () => undefined,
-  });
 }

@@ -6,15 +6,17 @@
  * The protocol uses int32 control words at the start of the shared memory.
  * The caller writes the job, then makes `sequence` odd ("open"). Both
  * threads claim task numbers with an atomic add on `next` until `count` is
- * reached. The helper writes each result into one of its two slots and marks
- * the slot full. Only the caller can reach the output arrays, so it copies
- * the result out and marks the slot empty again. The caller then makes
+ * reached. The helper reports each finished task in one of its two slots
+ * and marks the slot full. The caller records the task, runs the job's
+ * `copyOut` on the slot, and marks the slot empty again. The model's tasks
+ * write their rows straight into shared memory, so their `copyOut` does
+ * nothing. The caller then makes
  * `sequence` even ("closed") and waits until `active`, the number of helpers
  * inside the job, is 0. A helper enters by incrementing `active` and then
  * checking that `sequence` did not change, so it never reads a half-written job.
  */
 
-export const KERNEL_IDS = { matmul: 0, attention: 1, linear: 2 } as const;
+export const KERNEL_IDS = { attention: 0, linear: 1 } as const;
 export type KernelId = (typeof KERNEL_IDS)[keyof typeof KERNEL_IDS];
 
 /** Byte address of the job record that a task function reads, after the control words. */
@@ -56,7 +58,7 @@ const { memory, modules, words, spinCount, jobAddress } = workerData;
 const gemm = new WebAssembly.Instance(modules[0], { env: { memory } }).exports;
 const softmax = new WebAssembly.Instance(modules[1], { env: { memory }, gemm }).exports;
 const forward = new WebAssembly.Instance(modules[2], { env: { memory }, gemm, softmax }).exports;
-const tasks = [gemm.matmul_task, forward.attention_task, forward.linear_task];
+const tasks = [forward.attention_task, forward.linear_task];
 const control = new Int32Array(memory.buffer, 0, 64);
 let seen = Atomics.load(control, words.sequence);
 let slot = 0;

@@ -1,19 +1,30 @@
 /**
- * The matrix product through the WebAssembly kernel (wat/gemm.wat). It copies
- * the operands into the kernels' memory and packs B into strips of 8 columns.
- * Then the calling thread and the helper thread compute C in blocks of rows,
- * one task per block.
+ * The matrix product through the WebAssembly kernel (`gemm` in wat/gemm.wat,
+ * run by `linear_task` in wat/forward.wat). B is copied into the kernels'
+ * memory, packed into strips of 8 columns where it is wide. Then the calling
+ * thread and the helper thread compute blocks of rows of C, one task per
+ * block, straight into C.
  */
-import { copyRows } from './copyRows';
-import { allocateOverwritten } from './outputArrays';
 import { JOB_ADDRESS, KERNEL_IDS, KernelRuntime, kernelRuntime } from './runtime';
 
-/** Maximum rows of C per task. */
-const MAX_ROWS_PER_TASK = 64;
-/** Maximum bytes of C per task, so that a task's output stays in the L2 cache. */
-const MAX_SLOT_BYTES = 1 << 19;
 /** Maximum floats of an operand copied into the kernels' memory at a time for packing. */
-export const STAGING_FLOATS = 1 << 16;
+const STAGING_FLOATS = 1 << 16;
+/**
+ * Right-hand matrices wider than this are packed into strips of 8 columns,
+ * so that a strip's rows lie together; narrower ones are read in place.
+ */
+const PACK_MIN_COLUMNS = 256;
+/** Maximum rows per task of a projection. */
+const MAX_ROWS_PER_TASK = 64;
+/** Maximum bytes of output per task, so that a task's rows stay in the L2 cache. */
+const MAX_TASK_BYTES = 1 << 18;
+
+/** A right-hand matrix in the kernels' memory, as `gemm` reads it. */
+export interface RightOperand {
+  readonly address: number;
+  readonly rowBytes: number;
+  readonly stripBytes: number;
+}
 
 /**
  * Returns `a @ b` for row-major `a` [n, k] and `b` [k, m], or `a @ b^T` for
@@ -36,44 +47,46 @@ export function wasmMatmul(
   if (n === 0 || m === 0 || k === 0) {
     return new Float32Array(n * m);
   }
-  const strips = Math.ceil(m / 8);
-  const width = strips * 8; // a task's rows in its slot are padded to whole strips
-  const slotRows = Math.max(4, Math.floor(MAX_SLOT_BYTES / (width * 4)) & ~3);
-  // Aim for 8 or more tasks, so that both threads get a share.
-  const rowsPerTask = Math.min(MAX_ROWS_PER_TASK, slotRows, roundUpTo4(Math.ceil(n / 8)));
-  const tasks = Math.ceil(n / rowsPerTask);
-
   runtime.reset();
-  // The kernel computes rows in fours, so A gets 3 spare rows.
-  const aAddress = runtime.allocate((n + 3) * k * 4);
-  const packed = packRight(runtime, b, k, m, transposeB);
-  if (aAddress === undefined || packed === undefined) {
+  const aAddress = runtime.allocate(n * k * 4);
+  const right = transposeB ? packedOperand(runtime, b, k, m, true) : loadRight(runtime, b, k, m);
+  const c = runtime.allocate(n * m * 4);
+  if (aAddress === undefined || right === undefined || c === undefined) {
     return undefined;
   }
   runtime.floats.set(a.length === n * k ? a : a.subarray(0, n * k), aAddress >> 2);
+  linear(runtime, aAddress, k, right, m, n, c);
+  return runtime.floats.slice(c >> 2, (c >> 2) + n * m);
+}
 
-  const ints = runtime.ints;
-  const job = JOB_ADDRESS >> 2;
-  ints[job] = aAddress;
-  ints[job + 1] = k;
-  ints[job + 2] = packed;
-  ints[job + 3] = strips;
-  ints[job + 4] = n;
-  ints[job + 5] = rowsPerTask;
+/** Copies the k×m matrix `data` into the kernels' memory, packed if it is wide. */
+export function loadRight(
+  runtime: KernelRuntime,
+  data: Float32Array,
+  k: number,
+  m: number,
+): RightOperand | undefined {
+  if (m >= PACK_MIN_COLUMNS) {
+    return packedOperand(runtime, data, k, m, false);
+  }
+  const address = runtime.allocate(k * m * 4);
+  if (address === undefined) {
+    return undefined;
+  }
+  runtime.floats.set(data.length === k * m ? data : data.subarray(0, k * m), address >> 2);
+  return { address, rowBytes: m * 4, stripBytes: 32 };
+}
 
-  const out = allocateOverwritten(n * m); // every task writes all its rows
-  const completed = runtime.run({
-    kernel: KERNEL_IDS.matmul,
-    tasks,
-    slotBytes: rowsPerTask * width * 4,
-    work: n * k * m,
-    copyOut: (task, slot) => {
-      const first = task * rowsPerTask;
-      const rows = Math.min(rowsPerTask, n - first);
-      copyRows(runtime.floats, slot >> 2, width, out, first * m, rows, m);
-    },
-  });
-  return completed ? out : undefined;
+/** Packs B (or B^T) with `packRight` and describes it as `gemm` reads it. */
+function packedOperand(
+  runtime: KernelRuntime,
+  b: Float32Array,
+  k: number,
+  m: number,
+  transposed: boolean,
+): RightOperand | undefined {
+  const packed = packRight(runtime, b, k, m, transposed);
+  return packed === undefined ? undefined : { address: packed, rowBytes: 32, stripBytes: k * 32 };
 }
 
 /**
@@ -84,7 +97,7 @@ export function wasmMatmul(
  * at a time, and packed from there. For B^T, row j of B is column j of
  * B^T, and whole strips of 8 rows are packed at a time.
  */
-export function packRight(
+function packRight(
   runtime: KernelRuntime,
   b: Float32Array,
   k: number,
@@ -115,6 +128,46 @@ export function packRight(
   return packed;
 }
 
-function roundUpTo4(value: number): number {
-  return Math.ceil(value / 4) * 4;
+export interface LinearOptions {
+  /** Byte address of the bias, added to every row. */
+  readonly bias?: number;
+  readonly relu?: boolean;
+  /** Byte address of a [n, m] matrix for each row's softmax. */
+  readonly probabilities?: number;
+}
+
+/** Runs C = A B (+ bias, ReLU, softmax) for A [n, k] at `a` into C [n, m] at `c`. */
+export function linear(
+  runtime: KernelRuntime,
+  a: number,
+  k: number,
+  b: RightOperand,
+  m: number,
+  n: number,
+  c: number,
+  options: LinearOptions = {},
+): void {
+  // Whole blocks of 4 rows, as the product computes them, and 8 or more tasks.
+  const rowsPerTask = Math.max(
+    4,
+    Math.min(MAX_ROWS_PER_TASK, Math.floor(MAX_TASK_BYTES / (m * 16)) * 4, Math.ceil(n / 128) * 4),
+  );
+  const ints = runtime.ints;
+  const job = JOB_ADDRESS >> 2;
+  ints[job] = a;
+  ints[job + 1] = k;
+  ints[job + 2] = b.address;
+  ints[job + 3] = b.rowBytes;
+  ints[job + 4] = b.stripBytes;
+  ints[job + 5] = k;
+  ints[job + 6] = c;
+  ints[job + 7] = m;
+  ints[job + 8] = n;
+  ints[job + 9] = m;
+  ints[job + 10] = rowsPerTask;
+  ints[job + 11] = options.bias ?? 0;
+  ints[job + 12] = options.relu === true ? 1 : 0;
+  ints[job + 13] = options.probabilities ?? 0;
+  ints[job + 14] = m;
+  runtime.run({ kernel: KERNEL_IDS.linear, tasks: Math.ceil(n / rowsPerTask), work: n * k * m });
 }

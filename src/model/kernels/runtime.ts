@@ -51,7 +51,6 @@ export interface KernelExports {
     dst: number,
     scale: number,
   ): void;
-  matmul_task(job: number, task: number, slot: number): void;
   softmax_row(src: number, dst: number, length: number, visible: number): void;
   attention_task(job: number, task: number, slot: number): void;
   linear_task(job: number, task: number, slot: number): void;
@@ -60,16 +59,12 @@ export interface KernelExports {
   relu(x: number, count: number): void;
 }
 
-/** One parallel job: `tasks` independent tasks that write to output slots. */
+/** One parallel job: `tasks` independent tasks that write to the addresses in the job record. */
 export interface Job {
   readonly kernel: KernelId;
   readonly tasks: number;
-  /** Bytes of output one task writes to its slot. */
-  readonly slotBytes: number;
   /** Multiply-adds of the whole job, to decide whether the helper thread pays. */
   readonly work: number;
-  /** Copies task `task`'s output from the slot at byte address `slot`. Runs on this thread. */
-  copyOut(task: number, slot: number): void;
 }
 
 export type KernelChoice = 'wasm' | 'reference';
@@ -141,7 +136,7 @@ export class KernelRuntime {
   ) {
     this.floatView = new Float32Array(memory.buffer);
     this.intView = new Int32Array(memory.buffer);
-    this.taskFunctions = [exports.matmul_task, exports.attention_task, exports.linear_task];
+    this.taskFunctions = [exports.attention_task, exports.linear_task];
   }
 
   /** The task functions by kernel id. */
@@ -264,34 +259,25 @@ export class KernelRuntime {
     }
   }
 
-  /**
-   * Runs every task of `job`, whose record the caller wrote at JOB_ADDRESS.
-   * Allocates the output slots, so call it after the operands' allocations.
-   * Returns false when the slots do not fit in memory.
-   */
-  run(job: Job): boolean {
-    const own = this.allocate(job.slotBytes);
-    if (own === undefined) {
-      return false;
-    }
+  /** Runs every task of `job`, whose record the caller wrote at JOB_ADDRESS. */
+  run(job: Job): void {
     const task = this.taskFunctions[job.kernel];
     const helper = job.tasks > 1 && job.work >= HELPER_MIN_WORK ? this.startHelper() : undefined;
-    const helperSlots = helper && [this.allocate(job.slotBytes), this.allocate(job.slotBytes)];
-    if (helperSlots === undefined || helperSlots.includes(undefined)) {
+    // The tasks write their outputs themselves, so the slots stay unused (address 0).
+    if (helper === undefined) {
       for (let index = 0; index < job.tasks; index++) {
-        task(JOB_ADDRESS, index, own);
-        job.copyOut(index, own);
+        task(JOB_ADDRESS, index, 0);
       }
-      return true;
+      return;
     }
     const { healthy, helperTasks } = runTasks({
       control: this.ints,
       kernel: job.kernel,
       tasks: job.tasks,
-      ownSlot: own,
-      helperSlots: helperSlots as number[],
-      runTask: (index, slot) => task(JOB_ADDRESS, index, slot),
-      copyOut: job.copyOut,
+      ownSlot: 0,
+      helperSlots: [0, 0],
+      runTask: (index) => task(JOB_ADDRESS, index, 0),
+      copyOut: () => undefined,
     });
     this.helperTasks += helperTasks;
     if (!healthy) {
@@ -299,7 +285,6 @@ export class KernelRuntime {
       this.helper?.stop();
       this.helper = undefined;
     }
-    return true;
   }
 
   /** Stops the helper thread; the runtime runs every job on the calling thread from then on. */

@@ -169,7 +169,7 @@ describe('kernels: helper thread', () => {
     const copied: number[] = [];
     const outcome = runTasks({
       control,
-      kernel: KERNEL_IDS.matmul,
+      kernel: KERNEL_IDS.linear,
       tasks: 5,
       ownSlot: 1024,
       helperSlots: [2048, 4096],

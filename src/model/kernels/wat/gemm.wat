@@ -280,33 +280,4 @@
       (then (f32.store offset=4 (local.get $out) (f32x4.extract_lane 1 (local.get $v)))))
     (if (i32.gt_u (local.get $count) (i32.const 2))
       (then (f32.store offset=8 (local.get $out) (f32x4.extract_lane 2 (local.get $v))))))
-
-  ;; Runs task `task` of a matrix multiplication: rows
-  ;; task * rows_per_task .. of C into `slot` (row stride strips * 8). The job
-  ;; record at `job` holds six i32s: A's address, k, packed B's address,
-  ;; strips, n (A's rows) and rows_per_task.
-  (func (export "matmul_task") (param $job i32) (param $task i32) (param $slot i32)
-    (local $k i32) (local $strips i32) (local $first i32) (local $rows i32)
-    (local.set $k (i32.load offset=4 (local.get $job)))
-    (local.set $strips (i32.load offset=12 (local.get $job)))
-    (local.set $first (i32.mul (local.get $task) (i32.load offset=20 (local.get $job))))
-    (local.set $rows
-      (i32.sub (i32.load offset=16 (local.get $job)) (local.get $first)))
-    (if (i32.gt_u (local.get $rows) (i32.load offset=20 (local.get $job)))
-      (then (local.set $rows (i32.load offset=20 (local.get $job)))))
-    (call $gemm
-      (i32.add (i32.load (local.get $job))
-        (i32.shl (i32.mul (local.get $first) (local.get $k)) (i32.const 2)))
-      (local.get $k)
-      (i32.load offset=8 (local.get $job))
-      (i32.const 32)
-      (i32.shl (local.get $k) (i32.const 5))
-      (local.get $k)
-      (local.get $slot)
-      (i32.shl (local.get $strips) (i32.const 3))
-      (local.get $rows)
-      (i32.shl (local.get $strips) (i32.const 3))
-      (i32.const 0)
-      (i32.const 0)
-      (i32.const 0)))
 )
